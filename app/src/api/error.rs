@@ -1,0 +1,61 @@
+//! The error every server function returns: a safe variant with a message a person can act
+//! on. The whole cause chain is logged on the server, never sent to the browser.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    Budget(String),
+    #[error("you are not allowed to do that")]
+    Forbidden,
+    #[error("please sign in")]
+    Unauthenticated,
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the service is busy or unavailable; try again in a moment")]
+    Unavailable,
+    #[error("something went wrong on our side; it has been logged")]
+    Internal,
+    #[error("the request could not be read: {0}")]
+    Request(String),
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        ApiError::Request(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        use crate::store::StoreError as E;
+        match error {
+            E::NotFound(what) => ApiError::NotFound(what.to_string()),
+            E::IdempotencyConflict => ApiError::Conflict(error.to_string()),
+            E::Duplicate(message) => ApiError::Conflict(message),
+            E::AlreadyResolved { .. } => ApiError::Conflict(error.to_string()),
+            E::Ledger(rule) => ApiError::Budget(rule.to_string()),
+            E::Invalid(message) => ApiError::Validation(message),
+            E::Unavailable(ref cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                ApiError::Unavailable
+            }
+            other => {
+                tracing::error!(error = ?other, "store failure");
+                ApiError::Internal
+            }
+        }
+    }
+}

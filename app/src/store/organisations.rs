@@ -1,0 +1,549 @@
+//! Organisations and their structure: locations, teams, people, role grants, taxonomy and
+//! budget policies. The command line bootstrap, the demo seed and (later) the admin screens
+//! all write through these functions.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{dispatch, Store, StoreError};
+use crate::domain::{
+    money::Currency,
+    org::{default_taxonomy, Industry, Role, TaxonomyKind},
+    policy::{Boost, BudgetPolicy, PolicyScope},
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub industry: String,
+    pub currency: String,
+    pub time_zone: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Location {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub name: String,
+    pub time_zone: String,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Team {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub location_id: i64,
+    pub name: String,
+    pub default_touchpoint: Option<String>,
+}
+
+/// A person as the rest of the app sees them. Credential hashes are deliberately absent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Person {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub location_id: i64,
+    pub team_id: Option<i64>,
+    pub display_name: String,
+    pub username: String,
+    pub active: bool,
+}
+
+pub struct NewOrganisation<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub industry: Industry,
+    pub currency: Currency,
+    pub time_zone: chrono_tz::Tz,
+}
+
+pub struct NewPerson<'a> {
+    pub organisation_id: i64,
+    pub location_id: i64,
+    pub team_id: Option<i64>,
+    pub display_name: &'a str,
+    pub username: &'a str,
+    pub email: Option<&'a str>,
+    /// An argon2id PHC string, never a plain password.
+    pub password_hash: Option<&'a str>,
+    pub pin_hash: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct TaxonomyRow {
+    pub kind: String,
+    pub code: String,
+    pub label: String,
+    pub position: i64,
+}
+
+fn scope_columns(
+    scope: &PolicyScope,
+) -> (
+    &'static str,
+    Option<&'static str>,
+    Option<i64>,
+    Option<i64>,
+    String,
+) {
+    match scope {
+        PolicyScope::Organisation => ("organisation", None, None, None, "organisation".to_string()),
+        PolicyScope::Role(role) => (
+            "role",
+            Some(role.as_str()),
+            None,
+            None,
+            format!("role:{}", role.as_str()),
+        ),
+        PolicyScope::Team(id) => ("team", None, Some(*id), None, format!("team:{id}")),
+        PolicyScope::Person(id) => ("person", None, None, Some(*id), format!("person:{id}")),
+    }
+}
+
+impl Store {
+    /// Creates an organisation with the default taxonomy of its industry, in one transaction.
+    pub async fn create_organisation(
+        &self,
+        new: &NewOrganisation<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Organisation, StoreError> {
+        let taxonomy = default_taxonomy(new.industry);
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let org: Organisation = sqlx::query_as(
+                "INSERT INTO organisations (name, slug, industry, currency, time_zone, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 RETURNING id, name, slug, industry, currency, time_zone",
+            )
+            .bind(new.name.trim())
+            .bind(new.slug)
+            .bind(new.industry.as_str())
+            .bind(new.currency.code())
+            .bind(new.time_zone.name())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::duplicate_or(e, || format!("an organisation with the short name {} already exists", new.slug)))?;
+            for (position, entry) in taxonomy.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO taxonomy_entries (organisation_id, kind, code, label, position, active)
+                     VALUES ($1, $2, $3, $4, $5, TRUE)",
+                )
+                .bind(org.id)
+                .bind(entry.kind.as_str())
+                .bind(&entry.code)
+                .bind(&entry.label)
+                .bind(position as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(org)
+        })
+    }
+
+    pub async fn organisation(&self, id: i64) -> Result<Organisation, StoreError> {
+        dispatch!(self, pool => {
+            sqlx::query_as("SELECT id, name, slug, industry, currency, time_zone FROM organisations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("organisation"))
+        })
+    }
+
+    pub async fn organisation_by_slug(
+        &self,
+        slug: &str,
+    ) -> Result<Option<Organisation>, StoreError> {
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as("SELECT id, name, slug, industry, currency, time_zone FROM organisations WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    pub async fn create_location(
+        &self,
+        organisation_id: i64,
+        name: &str,
+        time_zone: chrono_tz::Tz,
+        currency: Currency,
+        now: DateTime<Utc>,
+    ) -> Result<Location, StoreError> {
+        dispatch!(self, pool => {
+            sqlx::query_as(
+                "INSERT INTO locations (organisation_id, name, time_zone, currency, created_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 RETURNING id, organisation_id, name, time_zone, currency",
+            )
+            .bind(organisation_id)
+            .bind(name.trim())
+            .bind(time_zone.name())
+            .bind(currency.code())
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(|e| StoreError::duplicate_or(e, || format!("a location named {name} already exists")))
+        })
+    }
+
+    pub async fn locations(&self, organisation_id: i64) -> Result<Vec<Location>, StoreError> {
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, organisation_id, name, time_zone, currency FROM locations
+                 WHERE organisation_id = $1 ORDER BY name",
+            )
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn create_team(
+        &self,
+        organisation_id: i64,
+        location_id: i64,
+        name: &str,
+        default_touchpoint: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Team, StoreError> {
+        dispatch!(self, pool => {
+            sqlx::query_as(
+                "INSERT INTO teams (organisation_id, location_id, name, default_touchpoint, created_at)
+                 SELECT $1, id, $3, $4, $5 FROM locations WHERE id = $2 AND organisation_id = $1
+                 RETURNING id, organisation_id, location_id, name, default_touchpoint",
+            )
+            .bind(organisation_id)
+            .bind(location_id)
+            .bind(name.trim())
+            .bind(default_touchpoint)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+            .map_err(|e| StoreError::duplicate_or(e, || format!("a team named {name} already exists here")))?
+            .ok_or(StoreError::NotFound("location"))
+        })
+    }
+
+    pub async fn teams(&self, organisation_id: i64) -> Result<Vec<Team>, StoreError> {
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, organisation_id, location_id, name, default_touchpoint FROM teams
+                 WHERE organisation_id = $1 ORDER BY location_id, name",
+            )
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn create_person(
+        &self,
+        new: &NewPerson<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Person, StoreError> {
+        dispatch!(self, pool => {
+            // The location (and team) must belong to the same organisation: checked in the
+            // INSERT … SELECT so a foreign id yields "not found", never a cross-organisation row.
+            sqlx::query_as(
+                "INSERT INTO people (organisation_id, location_id, team_id, display_name, username, email,
+                                     password_hash, pin_hash, active, created_at)
+                 SELECT $1, l.id, $3, $4, $5, $6, $7, $8, TRUE, $9 FROM locations l
+                 WHERE l.id = $2 AND l.organisation_id = $1
+                   AND ($3 IS NULL OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $3 AND t.organisation_id = $1))
+                 RETURNING id, organisation_id, location_id, team_id, display_name, username, active",
+            )
+            .bind(new.organisation_id)
+            .bind(new.location_id)
+            .bind(new.team_id)
+            .bind(new.display_name.trim())
+            .bind(new.username.trim().to_lowercase())
+            .bind(new.email)
+            .bind(new.password_hash)
+            .bind(new.pin_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+            .map_err(|e| StoreError::duplicate_or(e, || format!("the username {} is taken", new.username)))?
+            .ok_or(StoreError::NotFound("location or team"))
+        })
+    }
+
+    pub async fn person(&self, organisation_id: i64, person_id: i64) -> Result<Person, StoreError> {
+        dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, organisation_id, location_id, team_id, display_name, username, active
+                 FROM people WHERE id = $1 AND organisation_id = $2",
+            )
+            .bind(person_id)
+            .bind(organisation_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("person"))
+        })
+    }
+
+    pub async fn people(&self, organisation_id: i64) -> Result<Vec<Person>, StoreError> {
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, organisation_id, location_id, team_id, display_name, username, active
+                 FROM people WHERE organisation_id = $1 ORDER BY display_name",
+            )
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Grants a role, organisation-wide (`location_id` None) or for one location. Granting
+    /// a role the person already holds in that scope is a no-op.
+    pub async fn grant_role(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+        role: Role,
+        location_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let scope_key = location_id.map_or_else(|| "org".to_string(), |id| id.to_string());
+        let inserted = dispatch!(self, pool => {
+            sqlx::query(
+                "INSERT INTO role_grants (organisation_id, person_id, role, location_id, scope_key, created_at)
+                 SELECT $1, p.id, $3, $4, $5, $6 FROM people p
+                 WHERE p.id = $2 AND p.organisation_id = $1
+                   AND ($4 IS NULL OR EXISTS (SELECT 1 FROM locations l WHERE l.id = $4 AND l.organisation_id = $1))
+                 ON CONFLICT (person_id, role, scope_key) DO NOTHING",
+            )
+            .bind(organisation_id)
+            .bind(person_id)
+            .bind(role.as_str())
+            .bind(location_id)
+            .bind(&scope_key)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if inserted == 0 {
+            // Either it already existed (fine) or the person/location is not in this organisation.
+            self.person(organisation_id, person_id).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn roles_of(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+    ) -> Result<Vec<(Role, Option<i64>)>, StoreError> {
+        let rows: Vec<(String, Option<i64>)> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT role, location_id FROM role_grants WHERE organisation_id = $1 AND person_id = $2 ORDER BY role",
+            )
+            .bind(organisation_id)
+            .bind(person_id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(role, location)| {
+                Role::parse(&role)
+                    .map(|r| (r, location))
+                    .map_err(|e| StoreError::Invalid(e.to_string()))
+            })
+            .collect()
+    }
+
+    pub async fn taxonomy(&self, organisation_id: i64) -> Result<Vec<TaxonomyRow>, StoreError> {
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT kind, code, label, position FROM taxonomy_entries
+                 WHERE organisation_id = $1 AND active = TRUE ORDER BY kind, position",
+            )
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The active codes of one taxonomy list.
+    pub async fn taxonomy_codes(
+        &self,
+        organisation_id: i64,
+        kind: TaxonomyKind,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .taxonomy(organisation_id)
+            .await?
+            .into_iter()
+            .filter(|row| row.kind == kind.as_str())
+            .map(|row| row.code)
+            .collect())
+    }
+
+    /// Sets (creates or replaces) the budget policy of one scope.
+    pub async fn set_policy(
+        &self,
+        organisation_id: i64,
+        policy: &BudgetPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (kind, role, team_id, person_id, scope_key) = scope_columns(&policy.scope);
+        dispatch!(self, pool => {
+            sqlx::query(
+                "INSERT INTO budget_policies (organisation_id, scope_kind, role, team_id, person_id, scope_key,
+                                              daily_allowance_minor, per_recovery_cap_minor, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (organisation_id, scope_key) DO UPDATE
+                 SET daily_allowance_minor = excluded.daily_allowance_minor,
+                     per_recovery_cap_minor = excluded.per_recovery_cap_minor,
+                     updated_at = excluded.updated_at",
+            )
+            .bind(organisation_id)
+            .bind(kind)
+            .bind(role)
+            .bind(team_id)
+            .bind(person_id)
+            .bind(&scope_key)
+            .bind(policy.daily_allowance)
+            .bind(policy.per_recovery_cap)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn policies(&self, organisation_id: i64) -> Result<Vec<BudgetPolicy>, StoreError> {
+        let rows: Vec<PolicyRow> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT scope_kind, role, team_id, person_id, daily_allowance_minor, per_recovery_cap_minor
+                 FROM budget_policies WHERE organisation_id = $1",
+            )
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|row| {
+                let scope = scope_from_columns(
+                    &row.scope_kind,
+                    row.role.as_deref(),
+                    row.team_id,
+                    row.person_id,
+                )?;
+                Ok(BudgetPolicy {
+                    scope,
+                    daily_allowance: row.daily_allowance_minor,
+                    per_recovery_cap: row.per_recovery_cap_minor,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn add_boost(
+        &self,
+        organisation_id: i64,
+        boost: &Boost,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (kind, role, team_id, person_id, _) = scope_columns(&boost.scope);
+        if role.is_some() {
+            return Err(StoreError::Invalid(
+                "a boost applies to a person, a team or the organisation".into(),
+            ));
+        }
+        dispatch!(self, pool => {
+            sqlx::query(
+                "INSERT INTO budget_boosts (organisation_id, scope_kind, team_id, person_id, starts_on, ends_on,
+                                            extra_per_day_minor, reason, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(organisation_id)
+            .bind(kind)
+            .bind(team_id)
+            .bind(person_id)
+            .bind(boost.from)
+            .bind(boost.to)
+            .bind(boost.extra_per_day)
+            .bind(reason)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Boosts that are still running on or after `from`.
+    pub async fn boosts(
+        &self,
+        organisation_id: i64,
+        from: NaiveDate,
+    ) -> Result<Vec<Boost>, StoreError> {
+        let rows: Vec<BoostRow> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT scope_kind, team_id, person_id, starts_on, ends_on, extra_per_day_minor
+                 FROM budget_boosts WHERE organisation_id = $1 AND ends_on >= $2",
+            )
+            .bind(organisation_id)
+            .bind(from)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|row| {
+                Ok(Boost {
+                    scope: scope_from_columns(&row.scope_kind, None, row.team_id, row.person_id)?,
+                    from: row.starts_on,
+                    to: row.ends_on,
+                    extra_per_day: row.extra_per_day_minor,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PolicyRow {
+    scope_kind: String,
+    role: Option<String>,
+    team_id: Option<i64>,
+    person_id: Option<i64>,
+    daily_allowance_minor: i64,
+    per_recovery_cap_minor: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BoostRow {
+    scope_kind: String,
+    team_id: Option<i64>,
+    person_id: Option<i64>,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    extra_per_day_minor: i64,
+}
+
+fn scope_from_columns(
+    kind: &str,
+    role: Option<&str>,
+    team_id: Option<i64>,
+    person_id: Option<i64>,
+) -> Result<PolicyScope, StoreError> {
+    let corrupt = || StoreError::Invalid(format!("stored budget scope {kind} is incomplete"));
+    Ok(match kind {
+        "organisation" => PolicyScope::Organisation,
+        "role" => PolicyScope::Role(
+            Role::parse(role.ok_or_else(corrupt)?)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?,
+        ),
+        "team" => PolicyScope::Team(team_id.ok_or_else(corrupt)?),
+        "person" => PolicyScope::Person(person_id.ok_or_else(corrupt)?),
+        _ => return Err(corrupt()),
+    })
+}

@@ -1,0 +1,296 @@
+//! Read models for the screens: a person's budget today and log, spend per team and per
+//! location, the pending queue, and recoveries filtered by cause. Every query is scoped to
+//! one organisation and served by an index from the migrations.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{dispatch, ledger::BudgetWhen, Store, StoreError};
+use crate::domain::ledger::{self, BudgetDay, RecoveryStatus, ResolutionKind};
+
+/// A person's budget on one local date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetView {
+    pub person_id: i64,
+    pub date: NaiveDate,
+    pub currency: String,
+    pub allowance_minor: i64,
+    pub per_recovery_cap_minor: Option<i64>,
+    pub spent_minor: i64,
+    pub approved_excess_minor: i64,
+    pub pending_excess_minor: i64,
+    pub remaining_minor: i64,
+}
+
+/// One recovery with its current standing (decision and reversal joined in).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct RecoveryRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub location_id: i64,
+    pub team_id: Option<i64>,
+    pub budget_date: NaiveDate,
+    pub occurred_at: DateTime<Utc>,
+    pub touchpoint: String,
+    pub channel: String,
+    pub customer_ref: Option<String>,
+    pub category: String,
+    pub severity: String,
+    pub description: String,
+    pub remedy: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub reaction: String,
+    pub cause: Option<String>,
+    pub cause_note: Option<String>,
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    pub covered_minor: i64,
+    pub excess_minor: i64,
+    pub outcome: Option<String>,
+    pub approved_minor: Option<i64>,
+    pub decision_reason: Option<String>,
+    pub decided_by_name: Option<String>,
+    pub reversal_reason: Option<String>,
+    pub reversed_by_name: Option<String>,
+}
+
+impl RecoveryRow {
+    pub fn status(&self) -> RecoveryStatus {
+        let resolution = self
+            .outcome
+            .as_deref()
+            .and_then(|o| ResolutionKind::parse(o).ok());
+        ledger::status(
+            self.excess_minor,
+            resolution,
+            self.reversal_reason.is_some(),
+        )
+    }
+
+    /// What this recovery currently draws from budgets (0 once reversed).
+    pub fn posted_minor(&self) -> i64 {
+        if self.reversal_reason.is_some() {
+            0
+        } else {
+            self.covered_minor + self.approved_minor.unwrap_or(0)
+        }
+    }
+}
+
+const RECOVERY_SELECT: &str = "SELECT r.id, r.person_id, p.display_name AS person_name, r.location_id, r.team_id,
+        r.budget_date, r.occurred_at, r.touchpoint, r.channel, r.customer_ref, r.category, r.severity,
+        r.description, r.remedy, r.amount_minor, r.currency, r.reaction, r.cause, r.cause_note,
+        r.follow_up_due_at, r.covered_minor, r.excess_minor,
+        d.outcome, d.approved_minor, d.reason AS decision_reason, dp.display_name AS decided_by_name,
+        v.reason AS reversal_reason, vp.display_name AS reversed_by_name
+    FROM recoveries r
+    JOIN people p ON p.id = r.person_id
+    LEFT JOIN approval_decisions d ON d.recovery_id = r.id
+    LEFT JOIN people dp ON dp.id = d.decided_by
+    LEFT JOIN reversals v ON v.recovery_id = r.id
+    LEFT JOIN people vp ON vp.id = v.reversed_by";
+
+/// Spend of one group (a team or a location) over a date range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct SpendRow {
+    pub group_id: i64,
+    pub group_name: String,
+    pub recoveries: i64,
+    /// Posted spend net of reversals: covered parts plus approved excess.
+    pub posted_minor: i64,
+    pub pending: i64,
+}
+
+/// Filters for reviewing recoveries; `None` means any.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RecoveryFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub location_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub category: Option<String>,
+    pub touchpoint: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// Posted amount of a recovery row in SQL, net of reversal.
+const POSTED_SQL: &str =
+    "CASE WHEN v.id IS NULL THEN r.covered_minor + COALESCE(d.approved_minor, 0) ELSE 0 END";
+
+impl Store {
+    /// A person's budget on a local date (today when `date` is None), from stored totals and
+    /// the current policies.
+    pub async fn budget_view(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+        date: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<BudgetView, StoreError> {
+        let when = date.map_or(BudgetWhen::At(now), BudgetWhen::On);
+        let (context, date) = self
+            .budget_context(organisation_id, person_id, when)
+            .await?;
+        let stored = self
+            .budget_day(person_id, date)
+            .await?
+            .unwrap_or(BudgetDay {
+                allowance: context.allowance.daily,
+                ..BudgetDay::default()
+            });
+        // The next write re-evaluates the allowance; show what it would see.
+        let day = ledger::refresh_allowance(stored, context.allowance.daily);
+        Ok(BudgetView {
+            person_id,
+            date,
+            currency: context.currency,
+            allowance_minor: day.allowance,
+            per_recovery_cap_minor: context.allowance.per_recovery_cap,
+            spent_minor: day.spent,
+            approved_excess_minor: day.approved_excess,
+            pending_excess_minor: day.pending_excess,
+            remaining_minor: day.remaining(),
+        })
+    }
+
+    /// Recoveries matching a filter, newest first (at most 500).
+    pub async fn recoveries(
+        &self,
+        organisation_id: i64,
+        filter: &RecoveryFilter,
+    ) -> Result<Vec<RecoveryRow>, StoreError> {
+        let limit = filter.limit.unwrap_or(200).clamp(1, 500);
+        let sql = format!(
+            "{RECOVERY_SELECT}
+             WHERE r.organisation_id = $1
+               AND ($2 IS NULL OR r.budget_date >= $2)
+               AND ($3 IS NULL OR r.budget_date <= $3)
+               AND ($4 IS NULL OR r.location_id = $4)
+               AND ($5 IS NULL OR r.team_id = $5)
+               AND ($6 IS NULL OR r.person_id = $6)
+               AND ($7 IS NULL OR r.category = $7)
+               AND ($8 IS NULL OR r.touchpoint = $8)
+             ORDER BY r.occurred_at DESC, r.id DESC
+             LIMIT $9"
+        );
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(organisation_id)
+                .bind(filter.from)
+                .bind(filter.to)
+                .bind(filter.location_id)
+                .bind(filter.team_id)
+                .bind(filter.person_id)
+                .bind(filter.category.as_deref())
+                .bind(filter.touchpoint.as_deref())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// A person's own log between two local dates, newest first.
+    pub async fn person_log(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RecoveryRow>, StoreError> {
+        self.recoveries(
+            organisation_id,
+            &RecoveryFilter {
+                from: Some(from),
+                to: Some(to),
+                person_id: Some(person_id),
+                limit: Some(500),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn recovery(
+        &self,
+        organisation_id: i64,
+        recovery_id: i64,
+    ) -> Result<RecoveryRow, StoreError> {
+        let sql = format!("{RECOVERY_SELECT} WHERE r.organisation_id = $1 AND r.id = $2");
+        dispatch!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(organisation_id)
+                .bind(recovery_id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("recovery"))
+        })
+    }
+
+    /// Requests waiting for a supervisor, oldest first; `location_id` None = the whole organisation.
+    pub async fn pending_queue(
+        &self,
+        organisation_id: i64,
+        location_id: Option<i64>,
+    ) -> Result<Vec<RecoveryRow>, StoreError> {
+        let sql = format!(
+            "{RECOVERY_SELECT}
+             WHERE r.organisation_id = $1 AND r.excess_minor > 0 AND d.id IS NULL
+               AND ($2 IS NULL OR r.location_id = $2)
+             ORDER BY r.recorded_at, r.id"
+        );
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(&sql).bind(organisation_id).bind(location_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// Spend per team between two local dates (inclusive), optionally for one location.
+    pub async fn spend_by_team(
+        &self,
+        organisation_id: i64,
+        location_id: Option<i64>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<SpendRow>, StoreError> {
+        let sql = format!(
+            "SELECT t.id AS group_id, t.name AS group_name, COUNT(r.id) AS recoveries,
+                    CAST(COALESCE(SUM({POSTED_SQL}), 0) AS BIGINT) AS posted_minor,
+                    CAST(COALESCE(SUM(CASE WHEN r.excess_minor > 0 AND d.id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS pending
+             FROM teams t
+             LEFT JOIN recoveries r ON r.team_id = t.id AND r.budget_date >= $3 AND r.budget_date <= $4
+             LEFT JOIN approval_decisions d ON d.recovery_id = r.id
+             LEFT JOIN reversals v ON v.recovery_id = r.id
+             WHERE t.organisation_id = $1 AND ($2 IS NULL OR t.location_id = $2)
+             GROUP BY t.id, t.name
+             ORDER BY t.name, t.id"
+        );
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(&sql).bind(organisation_id).bind(location_id).bind(from).bind(to).fetch_all(pool).await?
+        }))
+    }
+
+    /// Spend per location between two local dates (inclusive).
+    pub async fn spend_by_location(
+        &self,
+        organisation_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<SpendRow>, StoreError> {
+        let sql = format!(
+            "SELECT l.id AS group_id, l.name AS group_name, COUNT(r.id) AS recoveries,
+                    CAST(COALESCE(SUM({POSTED_SQL}), 0) AS BIGINT) AS posted_minor,
+                    CAST(COALESCE(SUM(CASE WHEN r.excess_minor > 0 AND d.id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS pending
+             FROM locations l
+             LEFT JOIN recoveries r ON r.location_id = l.id AND r.budget_date >= $2 AND r.budget_date <= $3
+             LEFT JOIN approval_decisions d ON d.recovery_id = r.id
+             LEFT JOIN reversals v ON v.recovery_id = r.id
+             WHERE l.organisation_id = $1
+             GROUP BY l.id, l.name
+             ORDER BY l.name, l.id"
+        );
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(&sql).bind(organisation_id).bind(from).bind(to).fetch_all(pool).await?
+        }))
+    }
+}

@@ -1,0 +1,1199 @@
+//! The storage contract: one suite, run against SQLite and against PostgreSQL. Each test gets
+//! its own fresh database (an SQLite file in the temp directory, or a new PostgreSQL
+//! database on GOODWILL_TEST_POSTGRES_URL's server) which is dropped afterwards, pass or fail.
+//! PostgreSQL tests fail, never skip, when the server is unreachable.
+
+use std::{future::Future, sync::Arc};
+
+use app::{
+    domain::{
+        budget_day::parse_time_zone,
+        ledger::{RecoveryStatus, Resolution, ResolutionKind},
+        money::Currency,
+        org::{Industry, Role},
+        policy::{Boost, BudgetPolicy, PolicyScope},
+        recovery::{CauseKind, Channel, NewRecovery, Reaction, RemedyType, Severity},
+    },
+    store::{
+        ledger::{RecordRecovery, ResolvePending, ReverseRecovery},
+        organisations::{NewOrganisation, NewPerson},
+        queries::RecoveryFilter,
+        PoolSettings, Store, StoreError,
+    },
+};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+// ---------------------------------------------------------------------------------------
+// Fresh databases
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+struct TestDatabase {
+    kind: Kind,
+    url: String,
+    name: String,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("GOODWILL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+fn unique_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "goodwill_test_{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+impl TestDatabase {
+    async fn create(kind: Kind) -> TestDatabase {
+        let name = unique_name();
+        match kind {
+            Kind::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                TestDatabase {
+                    kind,
+                    url: format!("sqlite:{}", path.display()),
+                    name,
+                }
+            }
+            Kind::Postgres => {
+                let admin = postgres_admin_url();
+                let pool = sqlx::PgPool::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&pool)
+                    .await
+                    .expect("create database");
+                pool.close().await;
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin);
+                TestDatabase {
+                    kind,
+                    url: format!("{base}/{name}"),
+                    name,
+                }
+            }
+        }
+    }
+
+    async fn store(&self) -> Store {
+        let store = Store::connect(
+            &self.url,
+            &PoolSettings {
+                max_connections: 8,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("connect");
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    async fn drop_database(&self) {
+        match self.kind {
+            Kind::Sqlite => {
+                let path = self.url.trim_start_matches("sqlite:");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+            Kind::Postgres => {
+                let pool = sqlx::PgPool::connect(&postgres_admin_url())
+                    .await
+                    .expect("admin connect");
+                sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&pool)
+                .await
+                .expect("drop database");
+                pool.close().await;
+            }
+        }
+    }
+}
+
+/// Runs a test body against a fresh database and drops the database afterwards, even when
+/// the body panics (the panic is then re-raised).
+async fn with_database<F, Fut>(kind: Kind, body: F)
+where
+    F: FnOnce(Arc<TestDatabase>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let database = Arc::new(TestDatabase::create(kind).await);
+    let outcome = tokio::spawn(body(database.clone())).await;
+    database.drop_database().await;
+    if let Err(error) = outcome {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+        panic!("test task failed: {error}");
+    }
+}
+
+/// Declares each contract test once per database.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::with_database(super::Kind::Sqlite, |db| super::$name(db)).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::with_database(super::Kind::Postgres, |db| super::$name(db)).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    migrations_apply_and_report_a_schema_version,
+    a_recovery_within_budget_is_posted_at_once,
+    a_recovery_past_the_budget_posts_what_remains_and_waits_for_the_excess,
+    the_per_recovery_cap_sends_the_rest_for_approval,
+    a_non_monetary_fix_is_a_posted_recovery_of_zero,
+    replaying_a_key_returns_the_original_result_and_records_once,
+    reusing_a_key_for_a_different_request_is_a_conflict,
+    a_supervisor_can_approve_all_part_or_deny_and_a_request_resolves_once,
+    a_denial_needs_a_reason,
+    a_reversal_gives_the_budget_back_and_happens_once,
+    a_pending_request_must_be_resolved_before_it_can_be_reversed,
+    the_ledger_refuses_updates_and_deletes,
+    nobody_reaches_another_organisations_people_or_recoveries,
+    the_budget_day_is_the_local_date_of_the_location,
+    allowance_follows_policy_precedence_and_boosts,
+    the_review_queries_see_the_right_recoveries,
+    concurrent_submissions_never_overspend_lose_or_duplicate,
+    concurrent_decisions_resolve_a_request_exactly_once,
+);
+
+// ---------------------------------------------------------------------------------------
+// Fixture: one hotel with a front desk team and three people
+
+struct Fixture {
+    store: Store,
+    organisation_id: i64,
+    location_id: i64,
+    team_id: i64,
+    staff: i64,
+    colleague: i64,
+    supervisor: i64,
+}
+
+fn at(hour: u32) -> DateTime<Utc> {
+    // 2026-06-10, summer time in Lisbon (UTC+1).
+    Utc.with_ymd_and_hms(2026, 6, 10, hour, 0, 0).unwrap()
+}
+
+async fn fixture(db: &TestDatabase) -> Fixture {
+    let store = db.store().await;
+    let now = at(8);
+    let organisation = store
+        .create_organisation(
+            &NewOrganisation {
+                name: "Test Hotels",
+                slug: "test-hotels",
+                industry: Industry::Hotel,
+                currency: Currency::parse("EUR").unwrap(),
+                time_zone: parse_time_zone("Europe/Lisbon").unwrap(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let org = organisation.id;
+    let location = store
+        .create_location(
+            org,
+            "Lisbon",
+            parse_time_zone("Europe/Lisbon").unwrap(),
+            Currency::parse("EUR").unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    let team = store
+        .create_team(org, location.id, "Front desk", Some("front-desk"), now)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (username, role) in [
+        ("ana", Role::Staff),
+        ("rui", Role::Staff),
+        ("sofia", Role::Supervisor),
+    ] {
+        let person = store
+            .create_person(
+                &NewPerson {
+                    organisation_id: org,
+                    location_id: location.id,
+                    team_id: Some(team.id),
+                    display_name: &username.to_uppercase(),
+                    username,
+                    email: None,
+                    password_hash: None,
+                    pin_hash: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        store
+            .grant_role(org, person.id, role, Some(location.id), now)
+            .await
+            .unwrap();
+        ids.push(person.id);
+    }
+    // 50.00 a day, at most 30.00 per recovery.
+    store
+        .set_policy(
+            org,
+            &BudgetPolicy::new(PolicyScope::Organisation, 5_000, Some(3_000)).unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    Fixture {
+        store,
+        organisation_id: org,
+        location_id: location.id,
+        team_id: team.id,
+        staff: ids[0],
+        colleague: ids[1],
+        supervisor: ids[2],
+    }
+}
+
+fn recovery(amount_minor: i64, occurred_at: DateTime<Utc>) -> NewRecovery {
+    NewRecovery {
+        occurred_at,
+        touchpoint: "front-desk".to_string(),
+        channel: Channel::InPerson,
+        customer_ref: Some("Room 412".to_string()),
+        category: "room-not-ready".to_string(),
+        severity: Severity::Medium,
+        description: "Room not ready at 15:00".to_string(),
+        remedy: if amount_minor == 0 {
+            RemedyType::FixOrApology
+        } else {
+            RemedyType::ComplimentaryItem
+        },
+        amount_minor,
+        reaction: Reaction::Satisfied,
+        cause: Some(CauseKind::Process),
+        cause_note: None,
+        follow_up_due: None,
+    }
+}
+
+impl Fixture {
+    fn record(&self, person_id: i64, key: &str, amount_minor: i64) -> RecordRecovery {
+        RecordRecovery {
+            organisation_id: self.organisation_id,
+            person_id,
+            recorded_by: person_id,
+            idempotency_key: key.to_string(),
+            recovery: recovery(amount_minor, at(9)),
+        }
+    }
+
+    fn decide(&self, recovery_id: i64, key: &str, resolution: Resolution) -> ResolvePending {
+        ResolvePending {
+            organisation_id: self.organisation_id,
+            recovery_id,
+            decided_by: self.supervisor,
+            idempotency_key: key.to_string(),
+            resolution,
+        }
+    }
+
+    fn reverse(&self, recovery_id: i64, key: &str) -> ReverseRecovery {
+        ReverseRecovery {
+            organisation_id: self.organisation_id,
+            recovery_id,
+            reversed_by: self.supervisor,
+            idempotency_key: key.to_string(),
+            reason: "Entered twice by mistake".to_string(),
+        }
+    }
+
+    async fn remaining(&self, person_id: i64) -> i64 {
+        self.store
+            .budget_view(
+                self.organisation_id,
+                person_id,
+                Some(date(2026, 6, 10)),
+                at(12),
+            )
+            .await
+            .unwrap()
+            .remaining_minor
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// The contract
+
+async fn migrations_apply_and_report_a_schema_version(db: Arc<TestDatabase>) {
+    let store = db.store().await;
+    // Running them again is a no-op.
+    store.migrate().await.unwrap();
+    assert!(store.schema_version().await.unwrap() >= 1);
+    store.ping().await.unwrap();
+}
+
+async fn a_recovery_within_budget_is_posted_at_once(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let receipt = f
+        .store
+        .record_recovery(&f.record(f.staff, "k1", 1_500), at(9))
+        .await
+        .unwrap();
+    assert_eq!(receipt.status, RecoveryStatus::Posted);
+    assert_eq!((receipt.covered_minor, receipt.excess_minor), (1_500, 0));
+    assert_eq!(receipt.remaining_minor, 3_500);
+    assert_eq!(receipt.currency, "EUR");
+    assert_eq!(receipt.budget_date, date(2026, 6, 10));
+    assert!(!receipt.replayed);
+    assert_eq!(f.remaining(f.staff).await, 3_500);
+    // A colleague's budget is their own.
+    assert_eq!(f.remaining(f.colleague).await, 5_000);
+}
+
+async fn a_recovery_past_the_budget_posts_what_remains_and_waits_for_the_excess(
+    db: Arc<TestDatabase>,
+) {
+    let f = fixture(&db).await;
+    f.store
+        .record_recovery(&f.record(f.staff, "k1", 3_000), at(9))
+        .await
+        .unwrap();
+    let receipt = f
+        .store
+        .record_recovery(&f.record(f.staff, "k2", 2_500), at(9))
+        .await
+        .unwrap();
+    assert_eq!(receipt.status, RecoveryStatus::Pending);
+    assert_eq!((receipt.covered_minor, receipt.excess_minor), (2_000, 500));
+    assert_eq!(receipt.remaining_minor, 0);
+    let view = f
+        .store
+        .budget_view(f.organisation_id, f.staff, Some(date(2026, 6, 10)), at(12))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            view.spent_minor,
+            view.pending_excess_minor,
+            view.approved_excess_minor
+        ),
+        (5_000, 500, 0)
+    );
+    // With nothing left, a further recovery waits whole.
+    let next = f
+        .store
+        .record_recovery(&f.record(f.staff, "k3", 700), at(9))
+        .await
+        .unwrap();
+    assert_eq!((next.covered_minor, next.excess_minor), (0, 700));
+}
+
+async fn the_per_recovery_cap_sends_the_rest_for_approval(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let receipt = f
+        .store
+        .record_recovery(&f.record(f.staff, "k1", 4_000), at(9))
+        .await
+        .unwrap();
+    assert_eq!(
+        (receipt.covered_minor, receipt.excess_minor),
+        (3_000, 1_000)
+    );
+    assert_eq!(receipt.remaining_minor, 2_000);
+}
+
+async fn a_non_monetary_fix_is_a_posted_recovery_of_zero(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let receipt = f
+        .store
+        .record_recovery(&f.record(f.staff, "k1", 0), at(9))
+        .await
+        .unwrap();
+    assert_eq!(receipt.status, RecoveryStatus::Posted);
+    assert_eq!(receipt.remaining_minor, 5_000);
+    let log = f
+        .store
+        .person_log(
+            f.organisation_id,
+            f.staff,
+            date(2026, 6, 10),
+            date(2026, 6, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].remedy, "fix-or-apology");
+}
+
+async fn replaying_a_key_returns_the_original_result_and_records_once(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let first = f
+        .store
+        .record_recovery(&f.record(f.staff, "same-key", 1_000), at(9))
+        .await
+        .unwrap();
+    let again = f
+        .store
+        .record_recovery(&f.record(f.staff, "same-key", 1_000), at(10))
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.recovery_id, first.recovery_id);
+    assert_eq!((again.covered_minor, again.excess_minor), (1_000, 0));
+    assert_eq!(f.remaining(f.staff).await, 4_000);
+    let log = f
+        .store
+        .person_log(
+            f.organisation_id,
+            f.staff,
+            date(2026, 6, 10),
+            date(2026, 6, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+}
+
+async fn reusing_a_key_for_a_different_request_is_a_conflict(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    f.store
+        .record_recovery(&f.record(f.staff, "same-key", 1_000), at(9))
+        .await
+        .unwrap();
+    let error = f
+        .store
+        .record_recovery(&f.record(f.staff, "same-key", 1_100), at(9))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::IdempotencyConflict),
+        "{error:?}"
+    );
+    assert_eq!(f.remaining(f.staff).await, 4_000);
+}
+
+async fn a_supervisor_can_approve_all_part_or_deny_and_a_request_resolves_once(
+    db: Arc<TestDatabase>,
+) {
+    let f = fixture(&db).await;
+    // Use up the budget, then three requests that wait whole.
+    f.store
+        .record_recovery(&f.record(f.staff, "base-1", 3_000), at(9))
+        .await
+        .unwrap();
+    f.store
+        .record_recovery(&f.record(f.staff, "base-2", 2_000), at(9))
+        .await
+        .unwrap();
+    let a = f
+        .store
+        .record_recovery(&f.record(f.staff, "a", 1_000), at(9))
+        .await
+        .unwrap();
+    let b = f
+        .store
+        .record_recovery(&f.record(f.staff, "b", 1_000), at(9))
+        .await
+        .unwrap();
+    let c = f
+        .store
+        .record_recovery(&f.record(f.staff, "c", 1_000), at(9))
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store
+            .pending_queue(f.organisation_id, Some(f.location_id))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let all = f
+        .store
+        .resolve_pending(
+            &f.decide(a.recovery_id, "d-a", Resolution::ApproveAll),
+            at(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (all.outcome, all.approved_minor),
+        (ResolutionKind::Approved, 1_000)
+    );
+    let part = f
+        .store
+        .resolve_pending(
+            &f.decide(
+                b.recovery_id,
+                "d-b",
+                Resolution::ApprovePart { amount: 400 },
+            ),
+            at(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (part.outcome, part.approved_minor),
+        (ResolutionKind::PartlyApproved, 400)
+    );
+    let denied = f
+        .store
+        .resolve_pending(
+            &f.decide(
+                c.recovery_id,
+                "d-c",
+                Resolution::Deny {
+                    reason: "Not warranted".into(),
+                },
+            ),
+            at(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (denied.outcome, denied.approved_minor),
+        (ResolutionKind::Denied, 0)
+    );
+
+    let view = f
+        .store
+        .budget_view(f.organisation_id, f.staff, Some(date(2026, 6, 10)), at(12))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            view.spent_minor,
+            view.approved_excess_minor,
+            view.pending_excess_minor
+        ),
+        (5_000, 1_400, 0)
+    );
+    assert!(f
+        .store
+        .pending_queue(f.organisation_id, None)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A second decision is refused and names the first.
+    let again = f
+        .store
+        .resolve_pending(
+            &f.decide(
+                a.recovery_id,
+                "d-a-2",
+                Resolution::Deny {
+                    reason: "Changed my mind".into(),
+                },
+            ),
+            at(11),
+        )
+        .await
+        .unwrap_err();
+    match again {
+        StoreError::AlreadyResolved { by, .. } => assert_eq!(by, "SOFIA"),
+        other => panic!("expected AlreadyResolved, got {other:?}"),
+    }
+    // Replaying the first decision's key answers as before.
+    let replay = f
+        .store
+        .resolve_pending(
+            &f.decide(a.recovery_id, "d-a", Resolution::ApproveAll),
+            at(11),
+        )
+        .await
+        .unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.decision_id, all.decision_id);
+
+    let mut statuses = Vec::new();
+    for id in [a.recovery_id, b.recovery_id, c.recovery_id] {
+        statuses.push(
+            f.store
+                .recovery(f.organisation_id, id)
+                .await
+                .unwrap()
+                .status(),
+        );
+    }
+    assert_eq!(
+        statuses,
+        vec![
+            RecoveryStatus::Approved,
+            RecoveryStatus::PartlyApproved,
+            RecoveryStatus::Denied
+        ]
+    );
+}
+
+async fn a_denial_needs_a_reason(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let r = f
+        .store
+        .record_recovery(&f.record(f.staff, "k1", 4_000), at(9))
+        .await
+        .unwrap();
+    let error = f
+        .store
+        .resolve_pending(
+            &f.decide(
+                r.recovery_id,
+                "d1",
+                Resolution::Deny {
+                    reason: "   ".into(),
+                },
+            ),
+            at(10),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Ledger(_)), "{error:?}");
+    // Nothing was written: the request is still pending and can be approved.
+    assert_eq!(
+        f.store
+            .pending_queue(f.organisation_id, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let too_much = f
+        .store
+        .resolve_pending(
+            &f.decide(
+                r.recovery_id,
+                "d2",
+                Resolution::ApprovePart { amount: 1_001 },
+            ),
+            at(10),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(too_much, StoreError::Ledger(_)), "{too_much:?}");
+}
+
+async fn a_reversal_gives_the_budget_back_and_happens_once(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let r = f
+        .store
+        .record_recovery(&f.record(f.staff, "k1", 2_000), at(9))
+        .await
+        .unwrap();
+    assert_eq!(f.remaining(f.staff).await, 3_000);
+    let reversal = f
+        .store
+        .reverse_recovery(&f.reverse(r.recovery_id, "rev-1"), at(10))
+        .await
+        .unwrap();
+    assert_eq!(reversal.reversed_covered_minor, 2_000);
+    assert_eq!(f.remaining(f.staff).await, 5_000);
+    let row = f
+        .store
+        .recovery(f.organisation_id, r.recovery_id)
+        .await
+        .unwrap();
+    assert_eq!(row.status(), RecoveryStatus::Reversed);
+    assert_eq!(
+        row.reversal_reason.as_deref(),
+        Some("Entered twice by mistake")
+    );
+    // The original entry is still there, unchanged.
+    assert_eq!((row.amount_minor, row.covered_minor), (2_000, 2_000));
+
+    let twice = f
+        .store
+        .reverse_recovery(&f.reverse(r.recovery_id, "rev-2"), at(11))
+        .await
+        .unwrap_err();
+    assert!(matches!(twice, StoreError::Ledger(_)), "{twice:?}");
+    let replay = f
+        .store
+        .reverse_recovery(&f.reverse(r.recovery_id, "rev-1"), at(11))
+        .await
+        .unwrap();
+    assert!(replay.replayed);
+    assert_eq!(f.remaining(f.staff).await, 5_000);
+}
+
+async fn a_pending_request_must_be_resolved_before_it_can_be_reversed(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let r = f
+        .store
+        .record_recovery(&f.record(f.staff, "k1", 4_000), at(9))
+        .await
+        .unwrap();
+    let error = f
+        .store
+        .reverse_recovery(&f.reverse(r.recovery_id, "rev"), at(10))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Ledger(_)), "{error:?}");
+    f.store
+        .resolve_pending(
+            &f.decide(r.recovery_id, "d", Resolution::ApproveAll),
+            at(10),
+        )
+        .await
+        .unwrap();
+    let reversal = f
+        .store
+        .reverse_recovery(&f.reverse(r.recovery_id, "rev"), at(11))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            reversal.reversed_covered_minor,
+            reversal.reversed_approved_minor
+        ),
+        (3_000, 1_000)
+    );
+    let view = f
+        .store
+        .budget_view(f.organisation_id, f.staff, Some(date(2026, 6, 10)), at(12))
+        .await
+        .unwrap();
+    assert_eq!((view.spent_minor, view.approved_excess_minor), (0, 0));
+}
+
+async fn the_ledger_refuses_updates_and_deletes(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let r = f
+        .store
+        .record_recovery(&f.record(f.staff, "k1", 1_000), at(9))
+        .await
+        .unwrap();
+    let (update, delete) = match &f.store {
+        Store::Sqlite(pool) => (
+            sqlx::query("UPDATE recoveries SET amount_minor = 1 WHERE id = $1")
+                .bind(r.recovery_id)
+                .execute(pool)
+                .await
+                .is_err(),
+            sqlx::query("DELETE FROM recoveries WHERE id = $1")
+                .bind(r.recovery_id)
+                .execute(pool)
+                .await
+                .is_err(),
+        ),
+        Store::Postgres(pool) => (
+            sqlx::query("UPDATE recoveries SET amount_minor = 1 WHERE id = $1")
+                .bind(r.recovery_id)
+                .execute(pool)
+                .await
+                .is_err(),
+            sqlx::query("DELETE FROM recoveries WHERE id = $1")
+                .bind(r.recovery_id)
+                .execute(pool)
+                .await
+                .is_err(),
+        ),
+    };
+    assert!(update, "an UPDATE of a recovery must fail");
+    assert!(delete, "a DELETE of a recovery must fail");
+    let row = f
+        .store
+        .recovery(f.organisation_id, r.recovery_id)
+        .await
+        .unwrap();
+    assert_eq!(row.amount_minor, 1_000);
+}
+
+async fn nobody_reaches_another_organisations_people_or_recoveries(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let other = f
+        .store
+        .create_organisation(
+            &NewOrganisation {
+                name: "Other Group",
+                slug: "other",
+                industry: Industry::Restaurant,
+                currency: Currency::parse("GBP").unwrap(),
+                time_zone: parse_time_zone("Europe/London").unwrap(),
+            },
+            at(8),
+        )
+        .await
+        .unwrap();
+    let r = f
+        .store
+        .record_recovery(&f.record(f.staff, "k1", 4_000), at(9))
+        .await
+        .unwrap();
+
+    // Recording against a person of another organisation: not found, nothing written.
+    let mut foreign = f.record(f.staff, "k2", 100);
+    foreign.organisation_id = other.id;
+    assert!(matches!(
+        f.store.record_recovery(&foreign, at(9)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Reading, resolving or reversing another organisation's recovery: not found.
+    assert!(matches!(
+        f.store.recovery(other.id, r.recovery_id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let mut decide = f.decide(r.recovery_id, "d", Resolution::ApproveAll);
+    decide.organisation_id = other.id;
+    assert!(matches!(
+        f.store.resolve_pending(&decide, at(10)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let mut reverse = f.reverse(r.recovery_id, "rev");
+    reverse.organisation_id = other.id;
+    assert!(matches!(
+        f.store.reverse_recovery(&reverse, at(10)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // A location of another organisation cannot host this organisation's team or people.
+    assert!(f
+        .store
+        .create_team(other.id, f.location_id, "Intruders", None, at(8))
+        .await
+        .is_err());
+    assert!(f
+        .store
+        .pending_queue(other.id, None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(f
+        .store
+        .recoveries(other.id, &RecoveryFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn the_budget_day_is_the_local_date_of_the_location(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    // 23:30 UTC on 10 June is 00:30 on 11 June in Lisbon (UTC+1): a fresh budget day.
+    let late = Utc.with_ymd_and_hms(2026, 6, 10, 23, 30, 0).unwrap();
+    let mut request = f.record(f.staff, "late", 5_000);
+    request.recovery.occurred_at = late;
+    let receipt = f.store.record_recovery(&request, late).await.unwrap();
+    assert_eq!(receipt.budget_date, date(2026, 6, 11));
+    assert_eq!(receipt.excess_minor, 2_000); // the cap (30.00) still applies
+                                             // 10 June's budget is untouched.
+    assert_eq!(f.remaining(f.staff).await, 5_000);
+}
+
+async fn allowance_follows_policy_precedence_and_boosts(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let now = at(9);
+    let view = |person| {
+        f.store
+            .budget_view(f.organisation_id, person, Some(date(2026, 6, 10)), now)
+    };
+    assert_eq!(view(f.staff).await.unwrap().allowance_minor, 5_000);
+    // Team policy over the organisation default; role policy for supervisors.
+    f.store
+        .set_policy(
+            f.organisation_id,
+            &BudgetPolicy::new(PolicyScope::Team(f.team_id), 6_000, None).unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    f.store
+        .set_policy(
+            f.organisation_id,
+            &BudgetPolicy::new(PolicyScope::Role(Role::Supervisor), 9_000, None).unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(view(f.staff).await.unwrap().allowance_minor, 6_000);
+    assert_eq!(view(f.supervisor).await.unwrap().allowance_minor, 9_000);
+    // A personal override wins over both.
+    f.store
+        .set_policy(
+            f.organisation_id,
+            &BudgetPolicy::new(PolicyScope::Person(f.staff), 2_500, None).unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(view(f.staff).await.unwrap().allowance_minor, 2_500);
+    // Setting a policy again replaces it.
+    f.store
+        .set_policy(
+            f.organisation_id,
+            &BudgetPolicy::new(PolicyScope::Person(f.staff), 3_000, None).unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(view(f.staff).await.unwrap().allowance_minor, 3_000);
+    // A boost adds on the dates it covers only.
+    f.store
+        .add_boost(
+            f.organisation_id,
+            &Boost::new(
+                PolicyScope::Team(f.team_id),
+                date(2026, 6, 9),
+                date(2026, 6, 10),
+                1_000,
+            )
+            .unwrap(),
+            "Renovation",
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(view(f.staff).await.unwrap().allowance_minor, 4_000);
+    let tomorrow = f
+        .store
+        .budget_view(f.organisation_id, f.staff, Some(date(2026, 6, 11)), now)
+        .await
+        .unwrap();
+    assert_eq!(tomorrow.allowance_minor, 3_000);
+}
+
+async fn the_review_queries_see_the_right_recoveries(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    f.store
+        .record_recovery(&f.record(f.staff, "a", 1_000), at(9))
+        .await
+        .unwrap();
+    f.store
+        .record_recovery(&f.record(f.colleague, "b", 2_000), at(9))
+        .await
+        .unwrap();
+    let mut other_category = f.record(f.colleague, "c", 4_000);
+    other_category.recovery.category = "noise".to_string();
+    let pending = f
+        .store
+        .record_recovery(&other_category, at(9))
+        .await
+        .unwrap();
+    assert_eq!(pending.excess_minor, 1_000);
+
+    let day = date(2026, 6, 10);
+    let teams = f
+        .store
+        .spend_by_team(f.organisation_id, Some(f.location_id), day, day)
+        .await
+        .unwrap();
+    assert_eq!(teams.len(), 1);
+    assert_eq!(
+        (teams[0].recoveries, teams[0].posted_minor, teams[0].pending),
+        (3, 6_000, 1)
+    );
+    let locations = f
+        .store
+        .spend_by_location(f.organisation_id, day, day)
+        .await
+        .unwrap();
+    assert_eq!(
+        (locations[0].recoveries, locations[0].posted_minor),
+        (3, 6_000)
+    );
+
+    let noise = f
+        .store
+        .recoveries(
+            f.organisation_id,
+            &RecoveryFilter {
+                category: Some("noise".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(noise.len(), 1);
+    assert_eq!(noise[0].status(), RecoveryStatus::Pending);
+    let mine = f
+        .store
+        .person_log(f.organisation_id, f.staff, day, day)
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.iter().map(|r| r.amount_minor).collect::<Vec<_>>(),
+        vec![1_000]
+    );
+    let queue = f
+        .store
+        .pending_queue(f.organisation_id, Some(f.location_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        queue.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![pending.recovery_id]
+    );
+    // Another day is empty.
+    let next = date(2026, 6, 11);
+    assert_eq!(
+        f.store
+            .spend_by_location(f.organisation_id, next, next)
+            .await
+            .unwrap()[0]
+            .recoveries,
+        0
+    );
+}
+
+/// Many concurrent submissions on the same few budget days, through several pools at once
+/// (as several app servers would), some of them replays of the same key.
+async fn concurrent_submissions_never_overspend_lose_or_duplicate(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let stores = [f.store.clone(), db.store().await, db.store().await];
+    let people = [f.staff, f.colleague];
+    let mut tasks = Vec::new();
+    for i in 0..60u32 {
+        let store = stores[i as usize % stores.len()].clone();
+        // Every third request is a retry of the one before it (same key, same body).
+        let original = if i % 3 == 2 { i - 1 } else { i };
+        let person = people[original as usize % people.len()];
+        let key = format!("race-{original}");
+        let amount = 700 + i64::from(original % 4) * 300;
+        let request = RecordRecovery {
+            organisation_id: f.organisation_id,
+            person_id: person,
+            recorded_by: person,
+            idempotency_key: key.clone(),
+            recovery: recovery(amount, at(9)),
+        };
+        tasks.push(tokio::spawn(async move {
+            (key, store.record_recovery(&request, at(9)).await)
+        }));
+    }
+    let mut acknowledged = std::collections::HashMap::new();
+    for task in tasks {
+        let (key, result) = task.await.unwrap();
+        let receipt = result.unwrap_or_else(|e| panic!("request {key} failed: {e:?}"));
+        if let Some(previous) = acknowledged.insert(key.clone(), receipt.recovery_id) {
+            assert_eq!(
+                previous, receipt.recovery_id,
+                "a replay of {key} created a second recovery"
+            );
+        }
+    }
+    for person in people {
+        let log = f
+            .store
+            .person_log(
+                f.organisation_id,
+                person,
+                date(2026, 6, 10),
+                date(2026, 6, 10),
+            )
+            .await
+            .unwrap();
+        let view = f
+            .store
+            .budget_view(f.organisation_id, person, Some(date(2026, 6, 10)), at(12))
+            .await
+            .unwrap();
+        let covered: i64 = log.iter().map(|r| r.covered_minor).sum();
+        let excess: i64 = log.iter().map(|r| r.excess_minor).sum();
+        assert!(
+            covered <= view.allowance_minor,
+            "overspent: {covered} > {}",
+            view.allowance_minor
+        );
+        assert_eq!(
+            view.spent_minor, covered,
+            "stored totals disagree with the ledger"
+        );
+        assert_eq!(view.pending_excess_minor, excess);
+        // The budget was used up exactly: requests kept coming after it ran out.
+        assert_eq!(covered, view.allowance_minor);
+    }
+    // Every acknowledged recovery is there exactly once.
+    let all = f
+        .store
+        .recoveries(f.organisation_id, &RecoveryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), acknowledged.len());
+    let mut ids: Vec<i64> = acknowledged.values().copied().collect();
+    ids.sort_unstable();
+    let mut stored: Vec<i64> = all.iter().map(|r| r.id).collect();
+    stored.sort_unstable();
+    assert_eq!(ids, stored);
+}
+
+async fn concurrent_decisions_resolve_a_request_exactly_once(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let r = f
+        .store
+        .record_recovery(&f.record(f.staff, "big", 4_000), at(9))
+        .await
+        .unwrap();
+    let stores = [f.store.clone(), db.store().await];
+    let mut tasks = Vec::new();
+    for i in 0..8usize {
+        let store = stores[i % 2].clone();
+        let request = f.decide(
+            r.recovery_id,
+            &format!("decision-{i}"),
+            if i % 2 == 0 {
+                Resolution::ApproveAll
+            } else {
+                Resolution::Deny {
+                    reason: "No".into(),
+                }
+            },
+        );
+        tasks.push(tokio::spawn(async move {
+            store.resolve_pending(&request, at(10)).await
+        }));
+    }
+    let mut resolved = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => resolved += 1,
+            Err(StoreError::AlreadyResolved { .. }) => {}
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!(resolved, 1);
+    let view = f
+        .store
+        .budget_view(f.organisation_id, f.staff, Some(date(2026, 6, 10)), at(12))
+        .await
+        .unwrap();
+    assert_eq!(view.pending_excess_minor, 0);
+    assert!(view.approved_excess_minor == 1_000 || view.approved_excess_minor == 0);
+}

@@ -1,0 +1,48 @@
+import { defineConfig } from '@playwright/test';
+
+// Browser tests run in Debian's Chromium (never a downloaded browser) against the release
+// build, started by the webServer entry on its own SQLite file with the demo loaded.
+const port = Number(process.env.GOODWILL_E2E_PORT ?? 3210);
+const serverBinary = process.env.GOODWILL_SERVER_BIN ?? '../target/release/server';
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: './test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    viewport: { width: 820, height: 1180 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: `${serverBinary} serve --demo --addr 127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}/healthz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: process.env.GOODWILL_E2E_DATABASE_URL ?? 'sqlite:test-results/e2e.db',
+      LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site',
+      LEPTOS_ENV: 'PROD',
+      RUST_LOG: 'warn',
+    },
+  },
+});

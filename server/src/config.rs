@@ -1,0 +1,67 @@
+//! Configuration from the environment (and the command line, which overrides it).
+//!
+//! In production (`LEPTOS_ENV=PROD`) nothing has a built-in fallback: `DATABASE_URL` must be
+//! set. In development the database defaults to an SQLite file under `data/`.
+
+use std::net::SocketAddr;
+
+use anyhow::{bail, Context};
+use app::store::PoolSettings;
+use leptos::config::{get_configuration, Env, LeptosOptions};
+
+pub const DEV_DATABASE_URL: &str = "sqlite:data/goodwill.db";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub address: SocketAddr,
+    pub leptos_options: LeptosOptions,
+    pub pool: PoolSettings,
+}
+
+impl Config {
+    /// Reads `DATABASE_URL`, `LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, `LEPTOS_ENV` and
+    /// `GOODWILL_DB_MAX_CONNECTIONS`.
+    pub fn from_env() -> anyhow::Result<Config> {
+        let mut leptos_options = get_configuration(None)
+            .context("reading the LEPTOS_* settings")?
+            .leptos_options;
+        // Set at compile time by cargo-leptos; a plain `cargo build` leaves it empty.
+        if leptos_options.output_name.is_empty() {
+            leptos_options.output_name = "goodwill".into();
+        }
+        let production = matches!(leptos_options.env, Env::PROD);
+        let database_url = match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ if production => bail!("DATABASE_URL must be set in production (LEPTOS_ENV=PROD)"),
+            _ => DEV_DATABASE_URL.to_string(),
+        };
+        let mut pool = PoolSettings::default();
+        if let Ok(max) = std::env::var("GOODWILL_DB_MAX_CONNECTIONS") {
+            pool.max_connections = max
+                .parse()
+                .context("GOODWILL_DB_MAX_CONNECTIONS must be a whole number")?;
+        }
+        Ok(Config {
+            address: leptos_options.site_addr,
+            database_url,
+            leptos_options,
+            pool,
+        })
+    }
+
+    /// Ensures the directory of an SQLite file exists, so a fresh checkout just runs.
+    pub fn prepare_sqlite_directory(&self) -> anyhow::Result<()> {
+        if let Some(path) = self.database_url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or(path);
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating {}", parent.display()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! The Goodwill server: configuration, router, telemetry and the command-line operations.
+//! `Application::build` binds the listener (port 0 in tests) and returns the bound port.
+
+pub mod config;
+pub mod demo;
+pub mod ops;
+pub mod telemetry;
+
+use std::{net::SocketAddr, time::Duration};
+
+use app::{shell, state::AppState, store::Store, App};
+use axum::{
+    extract::State,
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Json},
+    routing::get,
+    Router,
+};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+
+pub use config::Config;
+
+pub struct Application {
+    port: u16,
+    address: SocketAddr,
+    listener: tokio::net::TcpListener,
+    router: Router,
+    store: Store,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations and binds the listener.
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let store = Store::connect(&config.database_url, &config.pool).await?;
+        store.migrate().await?;
+        Self::build_with_store(config, store).await
+    }
+
+    pub async fn build_with_store(config: &Config, store: Store) -> anyhow::Result<Application> {
+        let listener = tokio::net::TcpListener::bind(config.address).await?;
+        let address = listener.local_addr()?;
+        let mut leptos_options = config.leptos_options.clone();
+        leptos_options.site_addr = address;
+        let state = AppState {
+            leptos_options,
+            store: store.clone(),
+        };
+        Ok(Application {
+            port: address.port(),
+            address,
+            listener,
+            router: router(state),
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and closes the pool.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let store = self.store.clone();
+        axum::serve(self.listener, self.router.into_make_service())
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `/healthz`: 200 when the database answers, 503 otherwise. Used by load balancers.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let checked = tokio::time::timeout(Duration::from_secs(3), async {
+        state.store.ping().await?;
+        state.store.schema_version().await
+    })
+    .await;
+    match checked {
+        Ok(Ok(version)) => (
+            StatusCode::OK,
+            Json(serde_json::json!({
+                "status": "ok",
+                "database": state.store.backend().as_str(),
+                "schema_version": version,
+            })),
+        ),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(
+                    serde_json::json!({ "status": "unavailable", "reason": "database unavailable" }),
+                ),
+            )
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "unavailable", "reason": "database timed out" })),
+        ),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
