@@ -1,9 +1,13 @@
 import { defineConfig } from '@playwright/test';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 // Browser tests run in Debian's Chromium (never a downloaded browser) against the release
 // build, started by the webServer entry on its own SQLite file with the demo loaded.
 const port = Number(process.env.GOODWILL_E2E_PORT ?? 3210);
 const serverBinary = process.env.GOODWILL_SERVER_BIN ?? '../target/release/server';
+// A new SQLite file per run, outside the folders Playwright cleans.
+const database = path.join(os.tmpdir(), `goodwill-e2e-${Date.now()}.db`);
 
 export default defineConfig({
   testDir: './tests',
@@ -39,7 +43,7 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     env: {
-      DATABASE_URL: process.env.GOODWILL_E2E_DATABASE_URL ?? 'sqlite:test-results/e2e.db',
+      DATABASE_URL: process.env.GOODWILL_E2E_DATABASE_URL ?? `sqlite:${database}`,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site',
       LEPTOS_ENV: 'PROD',
       RUST_LOG: 'warn',

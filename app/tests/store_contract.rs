@@ -1109,49 +1109,7 @@ async fn concurrent_submissions_never_overspend_lose_or_duplicate(db: Arc<TestDa
             );
         }
     }
-    for person in people {
-        let log = f
-            .store
-            .person_log(
-                f.organisation_id,
-                person,
-                date(2026, 6, 10),
-                date(2026, 6, 10),
-            )
-            .await
-            .unwrap();
-        let view = f
-            .store
-            .budget_view(f.organisation_id, person, Some(date(2026, 6, 10)), at(12))
-            .await
-            .unwrap();
-        let covered: i64 = log.iter().map(|r| r.covered_minor).sum();
-        let excess: i64 = log.iter().map(|r| r.excess_minor).sum();
-        assert!(
-            covered <= view.allowance_minor,
-            "overspent: {covered} > {}",
-            view.allowance_minor
-        );
-        assert_eq!(
-            view.spent_minor, covered,
-            "stored totals disagree with the ledger"
-        );
-        assert_eq!(view.pending_excess_minor, excess);
-        // The budget was used up exactly: requests kept coming after it ran out.
-        assert_eq!(covered, view.allowance_minor);
-    }
-    // Every acknowledged recovery is there exactly once.
-    let all = f
-        .store
-        .recoveries(f.organisation_id, &RecoveryFilter::default())
-        .await
-        .unwrap();
-    assert_eq!(all.len(), acknowledged.len());
-    let mut ids: Vec<i64> = acknowledged.values().copied().collect();
-    ids.sort_unstable();
-    let mut stored: Vec<i64> = all.iter().map(|r| r.id).collect();
-    stored.sort_unstable();
-    assert_eq!(ids, stored);
+    assert_ledger_consistent(&f, &people, &acknowledged).await;
 }
 
 async fn concurrent_decisions_resolve_a_request_exactly_once(db: Arc<TestDatabase>) {
@@ -1196,4 +1154,171 @@ async fn concurrent_decisions_resolve_a_request_exactly_once(db: Arc<TestDatabas
         .unwrap();
     assert_eq!(view.pending_excess_minor, 0);
     assert!(view.approved_excess_minor == 1_000 || view.approved_excess_minor == 0);
+}
+
+/// After a race: for each person, no overspend and the stored totals equal the ledger's sums;
+/// every acknowledged recovery is stored exactly once and nothing else is.
+async fn assert_ledger_consistent(
+    f: &Fixture,
+    people: &[i64],
+    acknowledged: &std::collections::HashMap<String, i64>,
+) {
+    for &person in people {
+        let log = f
+            .store
+            .person_log(
+                f.organisation_id,
+                person,
+                date(2026, 6, 10),
+                date(2026, 6, 10),
+            )
+            .await
+            .unwrap();
+        let view = f
+            .store
+            .budget_view(f.organisation_id, person, Some(date(2026, 6, 10)), at(12))
+            .await
+            .unwrap();
+        let covered: i64 = log.iter().map(|r| r.covered_minor).sum();
+        let excess: i64 = log.iter().map(|r| r.excess_minor).sum();
+        assert!(
+            covered <= view.allowance_minor,
+            "overspent: {covered} > {}",
+            view.allowance_minor
+        );
+        assert_eq!(
+            view.spent_minor, covered,
+            "stored totals disagree with the ledger"
+        );
+        assert_eq!(view.pending_excess_minor, excess);
+        // The budget was used up exactly: requests kept coming after it ran out.
+        assert_eq!(covered, view.allowance_minor);
+    }
+    // Every acknowledged recovery is there exactly once.
+    let all = f
+        .store
+        .recoveries(f.organisation_id, &RecoveryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), acknowledged.len());
+    let mut ids: Vec<i64> = acknowledged.values().copied().collect();
+    ids.sort_unstable();
+    let mut stored: Vec<i64> = all.iter().map(|r| r.id).collect();
+    stored.sort_unstable();
+    assert_eq!(ids, stored);
+}
+
+// ---------------------------------------------------------------------------------------
+// Two separate processes on one PostgreSQL (as two app servers behind a load balancer)
+
+const WORKER_URL: &str = "GOODWILL_RACE_WORKER_URL";
+
+/// The worker half of `two_processes_never_overspend_lose_or_duplicate`: that test runs this
+/// test binary again, twice, filtered to this function, with the database and ids in the
+/// environment. Run on its own (without the variables) there is nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn race_worker_process_entry_point() {
+    let Ok(url) = std::env::var(WORKER_URL) else {
+        return;
+    };
+    let var = |name: &str| -> i64 { std::env::var(name).unwrap().parse().unwrap() };
+    let (organisation_id, people) = (
+        var("GOODWILL_RACE_ORG"),
+        [var("GOODWILL_RACE_PERSON_A"), var("GOODWILL_RACE_PERSON_B")],
+    );
+    let worker = var("GOODWILL_RACE_WORKER");
+    let store = Store::connect(
+        &url,
+        &PoolSettings {
+            max_connections: 6,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40u32 {
+        // Half the keys are shared by both processes: each is a retry of the other's request.
+        let key_index = if i % 2 == 0 {
+            i
+        } else {
+            1_000 * (worker as u32 + 1) + i
+        };
+        let person = people[key_index as usize % 2];
+        let request = RecordRecovery {
+            organisation_id,
+            person_id: person,
+            recorded_by: person,
+            idempotency_key: format!("proc-{key_index}"),
+            recovery: recovery(600 + i64::from(key_index % 5) * 200, at(9)),
+        };
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            (
+                request.idempotency_key.clone(),
+                store.record_recovery(&request, at(9)).await,
+            )
+        }));
+    }
+    for task in tasks {
+        let (key, result) = task.await.unwrap();
+        let receipt = result.unwrap_or_else(|e| panic!("worker {worker}: {key} failed: {e:?}"));
+        println!("ACK {key} {}", receipt.recovery_id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_never_overspend_lose_or_duplicate() {
+    with_database(Kind::Postgres, |db| async move {
+        let f = fixture(&db).await;
+        let exe = std::env::current_exe().unwrap();
+        let children: Vec<_> = (0..2)
+            .map(|worker| {
+                std::process::Command::new(&exe)
+                    .args([
+                        "race_worker_process_entry_point",
+                        "--exact",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
+                    .env(WORKER_URL, &db.url)
+                    .env("GOODWILL_RACE_ORG", f.organisation_id.to_string())
+                    .env("GOODWILL_RACE_PERSON_A", f.staff.to_string())
+                    .env("GOODWILL_RACE_PERSON_B", f.colleague.to_string())
+                    .env("GOODWILL_RACE_WORKER", worker.to_string())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("start a worker process")
+            })
+            .collect();
+        let mut acknowledged = std::collections::HashMap::new();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "worker failed:\n{stdout}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let mut acks = 0;
+            // libtest may print its "test … ... " prefix on the same line as the first ACK.
+            for line in stdout
+                .lines()
+                .filter_map(|l| l.split_once("ACK ").map(|(_, rest)| rest))
+            {
+                let (key, id) = line.split_once(' ').unwrap();
+                let id: i64 = id.parse().unwrap();
+                if let Some(previous) = acknowledged.insert(key.to_string(), id) {
+                    assert_eq!(previous, id, "{key} was recorded twice across processes");
+                }
+                acks += 1;
+            }
+            assert_eq!(acks, 40, "every request of a worker is acknowledged");
+        }
+        // 20 keys shared by both workers + 20 own keys each.
+        assert_eq!(acknowledged.len(), 60);
+        assert_ledger_consistent(&f, &[f.staff, f.colleague], &acknowledged).await;
+    })
+    .await;
 }
