@@ -22,8 +22,29 @@ use leptos_router::{
     StaticSegment,
 };
 
+/// The Content-Security-Policy of every page: scripts only from this site or carrying this
+/// response's nonce (Leptos's inline hydration script), wasm allowed, nothing framed.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) =
+            axum::http::HeaderValue::from_str(&content_security_policy(&nonce.to_string()))
+        {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -49,13 +70,13 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/goodwill.css"/>
         <Title text="Goodwill"/>
         <Router>
-            <header class="site-header">
-                <a class="brand" href="/">"Goodwill"</a>
-                <span class="tagline">"the service-recovery ledger"</span>
-            </header>
+            <components::header::SiteHeader/>
             <main>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=StaticSegment("") view=pages::home::HomePage/>
+                    <Route path=StaticSegment("sign-in") view=pages::sign_in::SignInPage/>
+                    <Route path=StaticSegment("tablet") view=pages::tablet::TabletPage/>
+                    <Route path=StaticSegment("admin") view=pages::admin::AdminPage/>
                 </Routes>
             </main>
         </Router>

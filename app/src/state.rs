@@ -1,12 +1,26 @@
 //! The server's shared state, handed to every route and server function.
 
+use std::sync::Arc;
+
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::store::Store;
+use crate::{auth::session::SessionLimits, store::Store};
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
+    #[from_ref(skip)]
+    pub session_limits: SessionLimits,
+    /// Mark cookies `Secure` (the app is served over https).
+    #[from_ref(skip)]
+    pub secure_cookies: bool,
+    /// Believe `X-Forwarded-For` / `X-Forwarded-Proto` (the app runs behind a proxy).
+    #[from_ref(skip)]
+    pub trust_proxy: bool,
+    /// An argon2id hash of a random secret, verified against when a username is unknown so
+    /// that a failed sign-in takes the same time either way.
+    #[from_ref(skip)]
+    pub dummy_hash: Arc<str>,
 }

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use anyhow::{bail, Context};
-use app::store::PoolSettings;
+use app::{auth::session::SessionLimits, store::PoolSettings};
 use leptos::config::{get_configuration, Env, LeptosOptions};
 
 pub const DEV_DATABASE_URL: &str = "sqlite:data/goodwill.db";
@@ -17,6 +17,28 @@ pub struct Config {
     pub address: SocketAddr,
     pub leptos_options: LeptosOptions,
     pub pool: PoolSettings,
+    pub session_limits: SessionLimits,
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+}
+
+fn number(name: &str) -> anyhow::Result<Option<i64>> {
+    match std::env::var(name) {
+        Ok(text) => {
+            Ok(Some(text.trim().parse().with_context(|| {
+                format!("{name} must be a whole number")
+            })?))
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+fn flag(name: &str) -> anyhow::Result<bool> {
+    match std::env::var(name).as_deref() {
+        Ok("1" | "true" | "yes") => Ok(true),
+        Ok("0" | "false" | "no" | "") | Err(_) => Ok(false),
+        Ok(other) => bail!("{name} must be true or false, not {other}"),
+    }
 }
 
 impl Config {
@@ -42,11 +64,24 @@ impl Config {
                 .parse()
                 .context("GOODWILL_DB_MAX_CONNECTIONS must be a whole number")?;
         }
+        let mut session_limits = SessionLimits::default();
+        if let Some(minutes) = number("GOODWILL_SESSION_IDLE_MINUTES")? {
+            session_limits.idle = chrono::Duration::minutes(minutes.max(1));
+        }
+        if let Some(hours) = number("GOODWILL_SESSION_MAX_HOURS")? {
+            session_limits.absolute = chrono::Duration::hours(hours.max(1));
+        }
+        if let Some(seconds) = number("GOODWILL_TABLET_IDLE_SECONDS")? {
+            session_limits.tablet_turn_idle = chrono::Duration::seconds(seconds.max(10));
+        }
         Ok(Config {
             address: leptos_options.site_addr,
             database_url,
             leptos_options,
             pool,
+            session_limits,
+            secure_cookies: flag("GOODWILL_SECURE_COOKIES")?,
+            trust_proxy: flag("GOODWILL_TRUST_PROXY")?,
         })
     }
 

@@ -6,12 +6,21 @@ pub mod demo;
 pub mod ops;
 pub mod telemetry;
 
-use std::{net::SocketAddr, time::Duration};
+pub mod security;
 
-use app::{shell, state::AppState, store::Store, App};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use app::{
+    auth::password::{self, Secret},
+    shell,
+    state::AppState,
+    store::Store,
+    App,
+};
 use axum::{
     extract::State,
     http::{header, HeaderValue, StatusCode},
+    middleware,
     response::{IntoResponse, Json},
     routing::get,
     Router,
@@ -42,9 +51,17 @@ impl Application {
         let address = listener.local_addr()?;
         let mut leptos_options = config.leptos_options.clone();
         leptos_options.site_addr = address;
+        // The secret is thrown away: this hash only ever fails to verify, at full cost.
+        let dummy_hash: Arc<str> = password::hash(Secret::new(app::auth::session::new_token()))
+            .await?
+            .into();
         let state = AppState {
             leptos_options,
             store: store.clone(),
+            session_limits: config.session_limits,
+            secure_cookies: config.secure_cookies,
+            trust_proxy: config.trust_proxy,
+            dummy_hash,
         };
         Ok(Application {
             port: address.port(),
@@ -70,9 +87,13 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and closes the pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let store = self.store.clone();
-        axum::serve(self.listener, self.router.into_make_service())
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         store.close().await;
         Ok(())
     }
@@ -83,8 +104,16 @@ fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health))
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        // A fresh CSP nonce per page; the shell puts it in the header and on inline scripts.
+        .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, move || {
+            shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(security::api_error_status))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::same_origin_writes,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -15,8 +15,14 @@ pub enum ApiError {
     Budget(String),
     #[error("you are not allowed to do that")]
     Forbidden,
-    #[error("please sign in")]
-    Unauthenticated,
+    #[error("Please sign in.")]
+    SignInRequired,
+    /// Wrong username/password or PIN: one message whatever was wrong.
+    #[error("{0}")]
+    WrongCredentials(String),
+    /// Too many wrong attempts; says when to try again.
+    #[error("{0}")]
+    Throttled(String),
     #[error("{0} not found")]
     NotFound(String),
     #[error("{0}")]
@@ -27,6 +33,24 @@ pub enum ApiError {
     Internal,
     #[error("the request could not be read: {0}")]
     Request(String),
+}
+
+impl ApiError {
+    /// The HTTP status this error is answered with: refusals are 4xx, only our own
+    /// failures are 5xx.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            ApiError::Validation(_) | ApiError::Request(_) => 400,
+            ApiError::SignInRequired | ApiError::WrongCredentials(_) => 401,
+            ApiError::Forbidden => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::Conflict(_) => 409,
+            ApiError::Budget(_) => 422,
+            ApiError::Throttled(_) => 429,
+            ApiError::Internal => 500,
+            ApiError::Unavailable => 503,
+        }
+    }
 }
 
 impl FromServerFnError for ApiError {

@@ -1,5 +1,10 @@
 //! Server functions, one area per file. Each is a thin shell: who is calling → parse the
-//! input into domain types → domain rule → store. Every one is a public HTTP endpoint.
+//! input into domain types → domain rule → store. Every one is a public HTTP endpoint and
+//! checks the caller's role itself.
 
+pub mod admin;
+#[cfg(feature = "ssr")]
+pub mod caller;
 pub mod error;
+pub mod session;
 pub mod status;

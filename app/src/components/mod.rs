@@ -1,1 +1,4 @@
 //! Reusable pieces of UI.
+
+pub mod feedback;
+pub mod header;

@@ -3,13 +3,18 @@
 
 use leptos::prelude::*;
 
-use crate::api::status::{LedgerStatus, ServiceStatus};
+use crate::api::{
+    session::{who_am_i, SignOutEverywhere},
+    status::{LedgerStatus, ServiceStatus},
+};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let check = ServerAction::<ServiceStatus>::new();
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let me = Resource::new(|| (), |_| who_am_i());
 
     view! {
         <section class="card intro" data-hydrated=move || hydrated.get().to_string()>
@@ -20,6 +25,33 @@ pub fn HomePage() -> impl IntoView {
                 "approve what goes past a budget; every recovery feeds the improvement queue and the "
                 "monthly learning summary."
             </p>
+        </section>
+        <section class="card" aria-labelledby="start-heading">
+            <h2 id="start-heading">"Start"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(me)) if me.tablet_location.is_some() => view! {
+                            <p>{format!("This device is the shared tablet of {}.", me.tablet_location.clone().unwrap_or_default())}</p>
+                            <p><a class="button primary" href="/tablet">"Open the tablet"</a></p>
+                        }.into_any(),
+                        Ok(Some(me)) => view! {
+                            <p>{format!("Signed in as {} · {} ({})", me.display_name, me.organisation_name, me.roles.join(", "))}</p>
+                            <p class="actions">
+                                {(!me.tablet_locations.is_empty()).then(|| view! { <a class="button" href="/tablet">"Set up a shared tablet"</a> })}
+                                {me.is_admin.then(|| view! { <a class="button" href="/admin">"Administration"</a> })}
+                            </p>
+                            <ActionForm action=sign_out_everywhere>
+                                <button type="submit" class="button small">"Sign out on every device"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        _ => view! {
+                            <p>"Sign in with your username and password; on a shared tablet, tap your name and enter your PIN."</p>
+                            <p><a class="button primary" href="/sign-in">"Sign in"</a></p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
         <section class="card" aria-labelledby="status-heading">
             <h2 id="status-heading">"Service status"</h2>

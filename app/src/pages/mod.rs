@@ -1,4 +1,7 @@
 //! The pages, one per file.
 
+pub mod admin;
 pub mod home;
 pub mod not_found;
+pub mod sign_in;
+pub mod tablet;

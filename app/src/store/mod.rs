@@ -6,6 +6,7 @@
 //! transaction starts). Database failures are classified in one place, [`classify`], by the
 //! driver's error kind — never by matching message text.
 
+pub mod accounts;
 pub mod ledger;
 pub mod organisations;
 pub mod queries;

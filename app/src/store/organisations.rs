@@ -359,6 +359,28 @@ impl Store {
             .collect()
     }
 
+    /// Every role grant in the organisation: (person, role, location or None for everywhere).
+    pub async fn role_grants(
+        &self,
+        organisation_id: i64,
+    ) -> Result<Vec<(i64, Role, Option<i64>)>, StoreError> {
+        let rows: Vec<(i64, String, Option<i64>)> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT person_id, role, location_id FROM role_grants WHERE organisation_id = $1 ORDER BY person_id, role",
+            )
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(person, role, location)| {
+                Role::parse(&role)
+                    .map(|r| (person, r, location))
+                    .map_err(|e| StoreError::Invalid(e.to_string()))
+            })
+            .collect()
+    }
+
     pub async fn taxonomy(&self, organisation_id: i64) -> Result<Vec<TaxonomyRow>, StoreError> {
         Ok(dispatch!(self, pool => {
             sqlx::query_as(

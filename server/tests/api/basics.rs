@@ -1,23 +1,9 @@
-//! API tests: the real application on port 0 with its own fresh SQLite database, spoken to
-//! over HTTP; and the command line run as the real binary.
+//! The basics: health, server-side rendering, a server function, 404s, security headers,
+//! and the command line run as the real binary.
 
 use std::path::PathBuf;
 
-use server::{Application, Config};
-
-struct TestApp {
-    address: String,
-    client: reqwest::Client,
-    database: PathBuf,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.database.display()));
-        }
-    }
-}
+use crate::helpers::{browser, spawn_app, Db};
 
 fn fresh_sqlite_path(tag: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
@@ -30,79 +16,81 @@ fn fresh_sqlite_path(tag: &str) -> PathBuf {
     ))
 }
 
-async fn spawn_app() -> TestApp {
-    let database = fresh_sqlite_path("app");
-    let mut config = Config::from_env().expect("configuration");
-    config.database_url = format!("sqlite:{}", database.display());
-    config.address = "127.0.0.1:0".parse().unwrap();
-    let application = Application::build(&config).await.expect("build the app");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        database,
-    }
-}
-
-impl TestApp {
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request")
-    }
-
-    async fn check_status(&self) -> reqwest::Response {
-        self.client
-            .post(format!("{}/api/status", self.address))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body("")
-            .send()
-            .await
-            .expect("request")
+#[tokio::test]
+async fn health_reports_the_database_and_schema() {
+    for kind in [Db::Sqlite, Db::Postgres] {
+        let app = spawn_app(kind).await;
+        let response = app.get(&browser(), "/healthz").await;
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+        assert_eq!(
+            body["database"],
+            if kind == Db::Sqlite {
+                "sqlite"
+            } else {
+                "postgres"
+            }
+        );
+        assert!(body["schema_version"].as_i64().unwrap() >= 2);
     }
 }
 
 #[tokio::test]
-async fn health_reports_the_database_and_schema() {
-    let app = spawn_app().await;
-    let response = app.get("/healthz").await;
-    assert_eq!(response.status(), 200);
+async fn health_is_unavailable_when_the_database_is_gone() {
+    let app = spawn_app(Db::Sqlite).await;
+    app.store.close().await;
+    let response = app.get(&browser(), "/healthz").await;
+    assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], "ok");
-    assert_eq!(body["database"], "sqlite");
-    assert!(body["schema_version"].as_i64().unwrap() >= 1);
+    assert_eq!(body["status"], "unavailable");
 }
 
 #[tokio::test]
 async fn the_home_page_is_rendered_on_the_server() {
-    let app = spawn_app().await;
-    let response = app.get("/").await;
+    let app = spawn_app(Db::Sqlite).await;
+    let response = app.get(&browser(), "/").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    // Inline scripts run only with this response's nonce.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_string();
+    assert!(!csp.contains("'unsafe-inline'"), "{csp}");
     let html = response.text().await.unwrap();
     assert!(html.contains("Make it right, on the spot"), "{html}");
     // The action works as a plain form post too: the form targets the server function.
     assert!(html.contains(r#"action="/api/status""#), "{html}");
+    let inline_scripts = html.matches("<script").count();
+    let with_nonce = html.matches(&format!("nonce=\"{nonce}\"")).count();
+    assert!(inline_scripts > 0 && with_nonce >= 1, "{html}");
 }
 
 #[tokio::test]
 async fn the_status_server_function_answers_from_the_database() {
-    let app = spawn_app().await;
-    let response = app.check_status().await;
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["database"], "sqlite");
-    assert!(body["schema_version"].as_i64().unwrap() >= 1);
+    let app = spawn_app(Db::Sqlite).await;
+    let answer = app.call(&browser(), "status", &[]).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["database"], "sqlite");
+    assert!(answer.body["schema_version"].as_i64().unwrap() >= 2);
 }
 
 #[tokio::test]
 async fn an_unknown_page_is_a_404() {
-    let app = spawn_app().await;
-    let response = app.get("/no-such-page").await;
+    let app = spawn_app(Db::Sqlite).await;
+    let response = app.get(&browser(), "/no-such-page").await;
     assert_eq!(response.status(), 404);
 }
 

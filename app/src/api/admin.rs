@@ -1,0 +1,536 @@
+//! Administration: people and their roles, PINs, deactivation, sessions, budget policies and
+//! boosts, and the audit log. Admins only; every change is recorded in the audit log with
+//! who, when, before and after.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::store::accounts::NewAuditEntry;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminSnapshot {
+    pub organisation_name: String,
+    pub currency: String,
+    pub locations: Vec<(i64, String)>,
+    pub teams: Vec<TeamView>,
+    pub people: Vec<PersonView>,
+    pub policies: Vec<PolicyView>,
+    pub boosts: Vec<BoostView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    pub id: i64,
+    pub name: String,
+    pub location: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub id: i64,
+    pub display_name: String,
+    pub username: String,
+    pub location: String,
+    pub team: Option<String>,
+    pub roles: Vec<String>,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    /// "organisation", "role:supervisor", "team:3", "person:12"
+    pub scope: String,
+    pub scope_label: String,
+    pub daily: String,
+    pub cap: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoostView {
+    pub scope_label: String,
+    pub from: String,
+    pub to: String,
+    pub extra_per_day: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::{
+        api::caller::{Caller, Request},
+        domain::{
+            money::{format_minor, parse_amount, Currency},
+            org::Role,
+            policy::{BudgetPolicy, PolicyScope},
+        },
+        store::Store,
+    };
+
+    /// The request and its caller, who must be an admin.
+    pub async fn admin() -> Result<(Request, Caller), ApiError> {
+        let request = crate::api::caller::request().await?;
+        let caller = request.caller().await?;
+        caller.require(Role::Admin)?;
+        Ok((request, caller))
+    }
+
+    pub async fn currency(store: &Store, organisation_id: i64) -> Result<Currency, ApiError> {
+        let organisation = store.organisation(organisation_id).await?;
+        Currency::parse(&organisation.currency).map_err(|_| ApiError::Internal)
+    }
+
+    pub fn money(text: &str, currency: Currency, field: &str) -> Result<i64, ApiError> {
+        parse_amount(text, currency).map_err(|e| ApiError::Validation(format!("{field}: {e}")))
+    }
+
+    /// Parses "organisation", "role:staff", "team:3", "person:12", checking ids belong to
+    /// the caller's organisation.
+    pub async fn scope(
+        store: &Store,
+        organisation_id: i64,
+        text: &str,
+    ) -> Result<PolicyScope, ApiError> {
+        let bad =
+            || ApiError::Validation(format!("Choose who the budget is for (got \"{text}\")."));
+        let (kind, value) = text.split_once(':').unwrap_or((text, ""));
+        match kind {
+            "organisation" => Ok(PolicyScope::Organisation),
+            "role" => Ok(PolicyScope::Role(Role::parse(value).map_err(|_| bad())?)),
+            "team" => {
+                let id: i64 = value.parse().map_err(|_| bad())?;
+                if !store
+                    .teams(organisation_id)
+                    .await?
+                    .iter()
+                    .any(|t| t.id == id)
+                {
+                    return Err(ApiError::NotFound("team".into()));
+                }
+                Ok(PolicyScope::Team(id))
+            }
+            "person" => {
+                let id: i64 = value.parse().map_err(|_| bad())?;
+                store.person(organisation_id, id).await?;
+                Ok(PolicyScope::Person(id))
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    pub fn scope_key(scope: &PolicyScope) -> String {
+        match scope {
+            PolicyScope::Organisation => "organisation".into(),
+            PolicyScope::Role(role) => format!("role:{}", role.as_str()),
+            PolicyScope::Team(id) => format!("team:{id}"),
+            PolicyScope::Person(id) => format!("person:{id}"),
+        }
+    }
+
+    pub fn policy_json(policy: &BudgetPolicy, currency: Currency) -> serde_json::Value {
+        serde_json::json!({
+            "scope": scope_key(&policy.scope),
+            "daily": format_minor(policy.daily_allowance, currency),
+            "cap": policy.per_recovery_cap.map(|c| format_minor(c, currency)),
+        })
+    }
+}
+
+#[server(endpoint = "admin/overview")]
+pub async fn admin_overview() -> Result<AdminSnapshot, ApiError> {
+    use crate::domain::{money::format_minor, policy::PolicyScope};
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    let org = caller.organisation_id;
+    let organisation = store.organisation(org).await?;
+    let currency = server::currency(store, org).await?;
+    let locations = store.locations(org).await?;
+    let teams = store.teams(org).await?;
+    let people = store.people(org).await?;
+    let grants = store.role_grants(org).await?;
+    let location_name = |id: i64| {
+        locations
+            .iter()
+            .find(|l| l.id == id)
+            .map(|l| l.name.clone())
+            .unwrap_or_default()
+    };
+    let team_name = |id: i64| teams.iter().find(|t| t.id == id).map(|t| t.name.clone());
+    let person_name = |id: i64| {
+        people
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.display_name.clone())
+    };
+    let scope_label = |scope: &PolicyScope| match scope {
+        PolicyScope::Organisation => "Everyone (organisation default)".to_string(),
+        PolicyScope::Role(role) => format!("Role: {}", role.as_str()),
+        PolicyScope::Team(id) => format!("Team: {}", team_name(*id).unwrap_or_default()),
+        PolicyScope::Person(id) => format!("Person: {}", person_name(*id).unwrap_or_default()),
+    };
+    let mut policies: Vec<PolicyView> = store
+        .policies(org)
+        .await?
+        .iter()
+        .map(|p| PolicyView {
+            scope: server::scope_key(&p.scope),
+            scope_label: scope_label(&p.scope),
+            daily: format_minor(p.daily_allowance, currency),
+            cap: p.per_recovery_cap.map(|c| format_minor(c, currency)),
+        })
+        .collect();
+    policies.sort_by(|a, b| a.scope.cmp(&b.scope));
+    let boosts = store
+        .boosts(org, request.now.date_naive() - chrono::Duration::days(1))
+        .await?
+        .iter()
+        .map(|b| BoostView {
+            scope_label: scope_label(&b.scope),
+            from: b.from.to_string(),
+            to: b.to.to_string(),
+            extra_per_day: format_minor(b.extra_per_day, currency),
+        })
+        .collect();
+    Ok(AdminSnapshot {
+        organisation_name: organisation.name,
+        currency: organisation.currency,
+        teams: teams
+            .iter()
+            .map(|t| TeamView {
+                id: t.id,
+                name: t.name.clone(),
+                location: location_name(t.location_id),
+            })
+            .collect(),
+        people: people
+            .iter()
+            .map(|p| PersonView {
+                id: p.id,
+                display_name: p.display_name.clone(),
+                username: p.username.clone(),
+                location: location_name(p.location_id),
+                team: p.team_id.and_then(team_name),
+                roles: grants
+                    .iter()
+                    .filter(|(person, _, _)| *person == p.id)
+                    .map(|(_, role, location)| match location {
+                        Some(id) => format!("{} ({})", role.as_str(), location_name(*id)),
+                        None => role.as_str().to_string(),
+                    })
+                    .collect(),
+                active: p.active,
+            })
+            .collect(),
+        locations: locations.iter().map(|l| (l.id, l.name.clone())).collect(),
+        policies,
+        boosts,
+    })
+}
+
+/// Creates a person with a password, an optional PIN and one role at their location.
+#[server(endpoint = "admin/add-person")]
+pub async fn add_person(
+    display_name: String,
+    username: String,
+    location_id: i64,
+    team_id: String,
+    role: String,
+    password: String,
+    pin: String,
+) -> Result<(), ApiError> {
+    use crate::{
+        auth::password::{self as pw, Secret},
+        domain::org::Role,
+        store::organisations::NewPerson,
+    };
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    let org = caller.organisation_id;
+    let role = Role::parse(&role).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let team_id = match team_id.trim() {
+        "" => None,
+        text => Some(
+            text.parse::<i64>()
+                .map_err(|_| ApiError::Validation("Choose a team.".into()))?,
+        ),
+    };
+    let username = username.trim().to_lowercase();
+    if username.len() < 2
+        || username.len() > 40
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return Err(ApiError::Validation(
+            "A username is 2 to 40 letters, digits, dots, dashes or underscores.".into(),
+        ));
+    }
+    if display_name.trim().is_empty() || display_name.chars().count() > 80 {
+        return Err(ApiError::Validation(
+            "Enter a name of up to 80 characters.".into(),
+        ));
+    }
+    let password = Secret::new(password);
+    pw::check_password_rules(&password).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let pin = match pin.trim() {
+        "" => None,
+        digits => {
+            let pin = Secret::new(digits);
+            pw::check_pin_rules(&pin).map_err(|e| ApiError::Validation(e.to_string()))?;
+            Some(pin)
+        }
+    };
+    let password_hash = pw::hash(password).await.map_err(|_| ApiError::Internal)?;
+    let pin_hash = match pin {
+        Some(pin) => Some(pw::hash(pin).await.map_err(|_| ApiError::Internal)?),
+        None => None,
+    };
+    let person = store
+        .create_person(
+            &NewPerson {
+                organisation_id: org,
+                location_id,
+                team_id,
+                display_name: &display_name,
+                username: &username,
+                email: None,
+                password_hash: Some(&password_hash),
+                pin_hash: pin_hash.as_deref(),
+            },
+            request.now,
+        )
+        .await?;
+    store
+        .grant_role(org, person.id, role, Some(location_id), request.now)
+        .await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: org,
+                actor_id: Some(caller.person_id),
+                action: "person.create",
+                subject: &format!("person:{}", person.id),
+                before: None,
+                after: Some(serde_json::json!({
+                "name": person.display_name, "username": person.username, "location_id": location_id,
+                "team_id": team_id, "role": role.as_str(), "pin_set": pin_hash.is_some(),
+            })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Sets a new PIN for a person (e.g. they forgot it). The PIN itself is never logged.
+#[server(endpoint = "admin/reset-pin")]
+pub async fn reset_pin(person_id: i64, pin: String) -> Result<(), ApiError> {
+    use crate::auth::password::{self as pw, Secret};
+    let (request, caller) = server::admin().await?;
+    let pin = Secret::new(pin.trim());
+    pw::check_pin_rules(&pin).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let hash = pw::hash(pin).await.map_err(|_| ApiError::Internal)?;
+    let store = &request.state.store;
+    store
+        .set_pin_hash(caller.organisation_id, person_id, &hash)
+        .await?;
+    store.clear_sign_in_failures(person_id).await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: "person.reset-pin",
+                subject: &format!("person:{person_id}"),
+                before: None,
+                after: None,
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Deactivates a person (they can no longer sign in; their sessions end; history stays) or
+/// reactivates them.
+#[server(endpoint = "admin/set-active")]
+pub async fn set_person_active(person_id: i64, active: bool) -> Result<(), ApiError> {
+    let (request, caller) = server::admin().await?;
+    if person_id == caller.person_id && !active {
+        return Err(ApiError::Validation(
+            "You cannot deactivate yourself.".into(),
+        ));
+    }
+    let store = &request.state.store;
+    let before = store.person(caller.organisation_id, person_id).await?;
+    store
+        .set_person_active(caller.organisation_id, person_id, active)
+        .await?;
+    if !active {
+        store
+            .revoke_sessions_of(caller.organisation_id, person_id, request.now)
+            .await?;
+    }
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: if active {
+                    "person.reactivate"
+                } else {
+                    "person.deactivate"
+                },
+                subject: &format!("person:{person_id}"),
+                before: Some(serde_json::json!({ "active": before.active })),
+                after: Some(serde_json::json!({ "active": active })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ends every session a person has, on every device.
+#[server(endpoint = "admin/revoke-sessions")]
+pub async fn revoke_sessions(person_id: i64) -> Result<u64, ApiError> {
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    store.person(caller.organisation_id, person_id).await?;
+    let revoked = store
+        .revoke_sessions_of(caller.organisation_id, person_id, request.now)
+        .await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: "person.revoke-sessions",
+                subject: &format!("person:{person_id}"),
+                before: None,
+                after: Some(serde_json::json!({ "sessions_revoked": revoked })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(revoked)
+}
+
+/// Sets the daily budget (and optional per-recovery cap) for a scope. Takes effect at the
+/// next budget evaluation.
+#[server(endpoint = "admin/set-policy")]
+pub async fn set_budget_policy(scope: String, daily: String, cap: String) -> Result<(), ApiError> {
+    use crate::domain::policy::BudgetPolicy;
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    let org = caller.organisation_id;
+    let currency = server::currency(store, org).await?;
+    let scope = server::scope(store, org, &scope).await?;
+    let daily = server::money(&daily, currency, "Daily budget")?;
+    let cap = match cap.trim() {
+        "" => None,
+        text => Some(server::money(text, currency, "Per-recovery cap")?),
+    };
+    let policy =
+        BudgetPolicy::new(scope, daily, cap).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let before = store
+        .policies(org)
+        .await?
+        .into_iter()
+        .find(|p| p.scope == policy.scope);
+    store.set_policy(org, &policy, request.now).await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: org,
+                actor_id: Some(caller.person_id),
+                action: "budget.set-policy",
+                subject: &server::scope_key(&policy.scope),
+                before: before.map(|p| server::policy_json(&p, currency)),
+                after: Some(server::policy_json(&policy, currency)),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Adds a temporary boost to a budget for a date range (inclusive), e.g. during a renovation.
+#[server(endpoint = "admin/add-boost")]
+pub async fn add_budget_boost(
+    scope: String,
+    from: String,
+    to: String,
+    extra: String,
+    reason: String,
+) -> Result<(), ApiError> {
+    use crate::domain::{money::format_minor, policy::Boost};
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    let org = caller.organisation_id;
+    let currency = server::currency(store, org).await?;
+    let scope = server::scope(store, org, &scope).await?;
+    let date = |text: &str, field: &str| {
+        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| ApiError::Validation(format!("{field}: use a date like 2026-12-01.")))
+    };
+    let (from, to) = (date(&from, "From")?, date(&to, "To")?);
+    let extra = server::money(&extra, currency, "Extra per day")?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::Validation(
+            "Give a reason of up to 200 characters.".into(),
+        ));
+    }
+    let boost =
+        Boost::new(scope, from, to, extra).map_err(|e| ApiError::Validation(e.to_string()))?;
+    store.add_boost(org, &boost, reason, request.now).await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: org,
+                actor_id: Some(caller.person_id),
+                action: "budget.add-boost",
+                subject: &server::scope_key(&boost.scope),
+                before: None,
+                after: Some(serde_json::json!({
+                    "from": from.to_string(), "to": to.to_string(),
+                    "extra_per_day": format_minor(extra, currency), "reason": reason,
+                })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+#[server(endpoint = "admin/audit")]
+pub async fn audit_entries() -> Result<Vec<AuditView>, ApiError> {
+    let (request, caller) = server::admin().await?;
+    Ok(request
+        .state
+        .store
+        .audit_log(caller.organisation_id, 100)
+        .await?
+        .into_iter()
+        .map(|e| AuditView {
+            at: e.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            actor: e.actor_name.unwrap_or_else(|| "system".into()),
+            action: e.action,
+            subject: e.subject,
+            before: e.before_json,
+            after: e.after_json,
+        })
+        .collect())
+}

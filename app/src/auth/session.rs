@@ -1,0 +1,146 @@
+//! Session tokens and lifetimes. The cookie carries a random token; the database stores only
+//! its SHA-256, so reading the sessions table does not let anyone sign in.
+
+use chrono::{DateTime, Duration, Utc};
+
+pub const COOKIE_NAME: &str = "goodwill_session";
+
+/// How long sessions and tablet turns last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// A personal session ends after this long without a request.
+    pub idle: Duration,
+    /// …and after this long in any case.
+    pub absolute: Duration,
+    /// A shared tablet stays set up this long.
+    pub tablet_absolute: Duration,
+    /// On a tablet, the acting person's turn ends after this long without a request and the
+    /// tablet returns to the picker.
+    pub tablet_turn_idle: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            idle: Duration::hours(2),
+            absolute: Duration::hours(12),
+            tablet_absolute: Duration::days(14),
+            tablet_turn_idle: Duration::seconds(120),
+        }
+    }
+}
+
+/// Is a session still valid at `now`?
+pub fn is_live(
+    limits: &SessionLimits,
+    tablet: bool,
+    last_seen: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    revoked: bool,
+    now: DateTime<Utc>,
+) -> bool {
+    // A tablet sits idle between customers for hours: only its absolute limit applies.
+    !revoked && now < expires_at && (tablet || now < last_seen + limits.idle)
+}
+
+/// A new random session token (256 bits, hex).
+pub fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The `Set-Cookie` value for a session token; `secure` when served over https.
+pub fn cookie(token: &str, max_age: Duration, secure: bool) -> String {
+    format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        max_age.num_seconds(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clearing_cookie(secure: bool) -> String {
+    cookie("", Duration::zero(), secure)
+}
+
+/// The session token from a `Cookie` request header, if any.
+pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(hour: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap() + Duration::hours(hour)
+    }
+
+    #[test]
+    fn a_personal_session_ends_when_idle_or_at_its_absolute_limit() {
+        let limits = SessionLimits::default();
+        assert!(is_live(&limits, false, t(1), t(12), false, t(2)));
+        assert!(
+            !is_live(&limits, false, t(1), t(12), false, t(4)),
+            "idle for 3 hours"
+        );
+        assert!(
+            !is_live(&limits, false, t(11), t(12), false, t(12)),
+            "absolute limit"
+        );
+        assert!(!is_live(&limits, false, t(1), t(12), true, t(1)), "revoked");
+    }
+
+    #[test]
+    fn a_tablet_session_survives_quiet_hours() {
+        let limits = SessionLimits::default();
+        assert!(is_live(&limits, true, t(1), t(300), false, t(20)));
+    }
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_stored() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn the_token_is_read_from_the_cookie_header_and_garbage_is_ignored() {
+        let token = new_token();
+        let header = format!("theme=dark; {COOKIE_NAME}={token}; other=1");
+        assert_eq!(token_from_cookie_header(&header), Some(token.as_str()));
+        assert_eq!(
+            token_from_cookie_header(&format!("{COOKIE_NAME}=../../etc")),
+            None
+        );
+        assert_eq!(token_from_cookie_header("theme=dark"), None);
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_and_same_site_lax() {
+        let value = cookie("abc", Duration::hours(1), true);
+        assert!(
+            value.contains("HttpOnly")
+                && value.contains("SameSite=Lax")
+                && value.contains("Secure")
+        );
+        assert!(!cookie("abc", Duration::hours(1), false).contains("Secure"));
+    }
+}

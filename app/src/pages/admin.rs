@@ -1,0 +1,252 @@
+//! Administration: people, roles, PINs, deactivation, sessions, budget policies and boosts,
+//! and the audit log. Admins only — anyone else sees why they cannot act.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::admin::{
+        admin_overview, audit_entries, AddBudgetBoost, AddPerson, AdminSnapshot, ResetPin,
+        RevokeSessions, SetBudgetPolicy, SetPersonActive,
+    },
+    components::feedback::{error_message, ActionError},
+    domain::org::Role,
+};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let add_person = ServerAction::<AddPerson>::new();
+    let reset_pin = ServerAction::<ResetPin>::new();
+    let set_active = ServerAction::<SetPersonActive>::new();
+    let revoke = ServerAction::<RevokeSessions>::new();
+    let set_policy = ServerAction::<SetBudgetPolicy>::new();
+    let add_boost = ServerAction::<AddBudgetBoost>::new();
+    let changes = move || {
+        (
+            add_person.version().get(),
+            reset_pin.version().get(),
+            set_active.version().get(),
+            revoke.version().get(),
+            set_policy.version().get(),
+            add_boost.version().get(),
+        )
+    };
+    let overview = Resource::new(changes, |_| admin_overview());
+    let audit = Resource::new(changes, |_| audit_entries());
+
+    view! {
+        <Title text="Administration · Goodwill"/>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Err(error) => view! {
+                        <section class="card">
+                            <h1>"Administration"</h1>
+                            <p class="error" role="alert" data-testid="refused">{error.to_string()}</p>
+                        </section>
+                    }.into_any(),
+                    Ok(snapshot) => view! {
+                        <h1>{format!("Administration · {}", snapshot.organisation_name)}</h1>
+                        <People snapshot=snapshot.clone() add_person reset_pin set_active revoke/>
+                        <Budgets snapshot set_policy add_boost/>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+        <section class="card" aria-labelledby="audit-heading">
+            <h2 id="audit-heading">"Audit log"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let entries = audit.await.unwrap_or_default();
+                    view! {
+                        <table class="table">
+                            <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Subject"</th><th>"Before"</th><th>"After"</th></tr></thead>
+                            <tbody>
+                                {entries.into_iter().map(|e| view! {
+                                    <tr>
+                                        <td>{e.at}</td><td>{e.actor}</td><td>{e.action}</td><td>{e.subject}</td>
+                                        <td><code>{e.before.unwrap_or_default()}</code></td>
+                                        <td><code>{e.after.unwrap_or_default()}</code></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn People(
+    snapshot: AdminSnapshot,
+    add_person: ServerAction<AddPerson>,
+    reset_pin: ServerAction<ResetPin>,
+    set_active: ServerAction<SetPersonActive>,
+    revoke: ServerAction<RevokeSessions>,
+) -> impl IntoView {
+    let (locations, teams) = (snapshot.locations.clone(), snapshot.teams.clone());
+    view! {
+        <section class="card" aria-labelledby="people-heading">
+            <h2 id="people-heading">"People"</h2>
+            <table class="table">
+                <thead><tr><th>"Name"</th><th>"Username"</th><th>"Location · team"</th><th>"Roles"</th><th>"Status"</th><th>"Actions"</th></tr></thead>
+                <tbody>
+                    {snapshot.people.into_iter().map(|p| {
+                        let id = p.id;
+                        let pin_input = format!("pin-{id}");
+                        let pin_label = format!("New PIN for {}", p.display_name);
+                        let toggle = if p.active { "Deactivate" } else { "Reactivate" };
+                        let make_active = (!p.active).to_string();
+                        view! {
+                            <tr>
+                                <td>{p.display_name}</td>
+                                <td>{p.username}</td>
+                                <td>{format!("{} · {}", p.location, p.team.unwrap_or_else(|| "—".into()))}</td>
+                                <td>{p.roles.join(", ")}</td>
+                                <td>{if p.active { "active" } else { "deactivated" }}</td>
+                                <td class="row-actions">
+                                    <ActionForm action=reset_pin attr:class="inline">
+                                        <input type="hidden" name="person_id" value=id.to_string()/>
+                                        <label class="visually-hidden" for=pin_input.clone()>{pin_label}</label>
+                                        <input id=pin_input name="pin" type="password" inputmode="numeric"
+                                            placeholder="New PIN" minlength="4" maxlength="8" required/>
+                                        <button type="submit" class="button small">"Reset PIN"</button>
+                                    </ActionForm>
+                                    <ActionForm action=set_active attr:class="inline">
+                                        <input type="hidden" name="person_id" value=id.to_string()/>
+                                        <input type="hidden" name="active" value=make_active/>
+                                        <button type="submit" class="button small">{toggle}</button>
+                                    </ActionForm>
+                                    <ActionForm action=revoke attr:class="inline">
+                                        <input type="hidden" name="person_id" value=id.to_string()/>
+                                        <button type="submit" class="button small">"Sign out everywhere"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <ActionError message=Signal::derive(move || reset_pin.value().with(error_message))/>
+            <ActionError message=Signal::derive(move || set_active.value().with(error_message))/>
+
+            <h3>"Add a person"</h3>
+            <ActionForm action=add_person attr:class="grid-form">
+                <label for="new-name">"Name"</label>
+                <input id="new-name" name="display_name" required maxlength="80"/>
+                <label for="new-username">"Username"</label>
+                <input id="new-username" name="username" required autocapitalize="none"/>
+                <label for="new-location">"Location"</label>
+                <select id="new-location" name="location_id">
+                    {locations.iter().map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> }).collect_view()}
+                </select>
+                <label for="new-team">"Team"</label>
+                <select id="new-team" name="team_id">
+                    <option value="">"No team"</option>
+                    {teams.iter().map(|t| view! { <option value=t.id.to_string()>{format!("{} · {}", t.location, t.name)}</option> }).collect_view()}
+                </select>
+                <label for="new-role">"Role"</label>
+                <select id="new-role" name="role">
+                    {Role::ALL.iter().map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
+                </select>
+                <label for="new-password">"Password (10+ characters)"</label>
+                <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="10"/>
+                <label for="new-pin">"Tablet PIN (4–8 digits, optional)"</label>
+                <input id="new-pin" name="pin" type="password" inputmode="numeric" maxlength="8"/>
+                <button type="submit" class="button primary">"Add person"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || add_person.value().with(error_message))/>
+        </section>
+    }
+}
+
+#[component]
+fn Budgets(
+    snapshot: AdminSnapshot,
+    set_policy: ServerAction<SetBudgetPolicy>,
+    add_boost: ServerAction<AddBudgetBoost>,
+) -> impl IntoView {
+    let scopes: Vec<(String, String)> = std::iter::once((
+        "organisation".to_string(),
+        "Everyone (organisation default)".to_string(),
+    ))
+    .chain(Role::ALL.iter().map(|r| {
+        (
+            format!("role:{}", r.as_str()),
+            format!("Role: {}", r.as_str()),
+        )
+    }))
+    .chain(snapshot.teams.iter().map(|t| {
+        (
+            format!("team:{}", t.id),
+            format!("Team: {} · {}", t.location, t.name),
+        )
+    }))
+    .chain(snapshot.people.iter().map(|p| {
+        (
+            format!("person:{}", p.id),
+            format!("Person: {}", p.display_name),
+        )
+    }))
+    .collect();
+    let (policy_scopes, boost_scopes) = (scopes.clone(), scopes);
+    let currency = snapshot.currency.clone();
+    view! {
+        <section class="card" aria-labelledby="budgets-heading">
+            <h2 id="budgets-heading">"Budgets"</h2>
+            <p>"Organisation default < team or role < personal override; boosts add on the dates they cover. Changes apply from the next recovery."</p>
+            <table class="table">
+                <thead><tr><th>"For"</th><th>{format!("Daily ({currency})")}</th><th>"Per-recovery cap"</th></tr></thead>
+                <tbody>
+                    {snapshot.policies.iter().map(|p| view! {
+                        <tr><td>{p.scope_label.clone()}</td><td>{p.daily.clone()}</td><td>{p.cap.clone().unwrap_or_else(|| "none".into())}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <h3>"Set a daily budget"</h3>
+            <ActionForm action=set_policy attr:class="grid-form">
+                <label for="policy-scope">"For"</label>
+                <select id="policy-scope" name="scope">{scope_options(&policy_scopes)}</select>
+                <label for="policy-daily">"Daily budget"</label>
+                <input id="policy-daily" name="daily" inputmode="decimal" required placeholder="50.00"/>
+                <label for="policy-cap">"Per-recovery cap (optional)"</label>
+                <input id="policy-cap" name="cap" inputmode="decimal" placeholder="100.00"/>
+                <button type="submit" class="button primary">"Save budget"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || set_policy.value().with(error_message))/>
+
+            <h3>"Temporary boosts"</h3>
+            <table class="table">
+                <thead><tr><th>"For"</th><th>"From"</th><th>"To"</th><th>"Extra per day"</th></tr></thead>
+                <tbody>
+                    {snapshot.boosts.iter().map(|b| view! {
+                        <tr><td>{b.scope_label.clone()}</td><td>{b.from.clone()}</td><td>{b.to.clone()}</td><td>{b.extra_per_day.clone()}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <ActionForm action=add_boost attr:class="grid-form">
+                <label for="boost-scope">"For"</label>
+                <select id="boost-scope" name="scope">{scope_options(&boost_scopes)}</select>
+                <label for="boost-from">"From"</label>
+                <input id="boost-from" name="from" type="date" required/>
+                <label for="boost-to">"To"</label>
+                <input id="boost-to" name="to" type="date" required/>
+                <label for="boost-extra">"Extra per day"</label>
+                <input id="boost-extra" name="extra" inputmode="decimal" required/>
+                <label for="boost-reason">"Reason"</label>
+                <input id="boost-reason" name="reason" required maxlength="200"/>
+                <button type="submit" class="button primary">"Add boost"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || add_boost.value().with(error_message))/>
+        </section>
+    }
+}
+
+fn scope_options(scopes: &[(String, String)]) -> impl IntoView {
+    scopes
+        .iter()
+        .map(|(value, label)| view! { <option value=value.clone()>{label.clone()}</option> })
+        .collect_view()
+}

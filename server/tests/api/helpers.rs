@@ -1,0 +1,305 @@
+//! `spawn_app`: the real application on port 0 with its own fresh database (an SQLite file,
+//! or a new PostgreSQL database on GOODWILL_TEST_POSTGRES_URL's server), dropped when the
+//! `TestApp` goes away — even when the test panics.
+
+use app::{
+    auth::password::{self, Secret},
+    domain::{
+        budget_day::parse_time_zone,
+        money::Currency,
+        org::{Industry, Role},
+    },
+    store::{
+        organisations::{NewOrganisation, NewPerson},
+        PoolSettings, Store,
+    },
+};
+use server::{Application, Config};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const PIN: &str = "2468";
+
+struct Database {
+    kind: Db,
+    url: String,
+    name: String,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("GOODWILL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+fn unique_name(tag: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "goodwill_api_{tag}_{}_{nanos}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+impl Database {
+    async fn create(kind: Db) -> Database {
+        let name = unique_name(match kind {
+            Db::Sqlite => "sqlite",
+            Db::Postgres => "pg",
+        });
+        match kind {
+            Db::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                Database {
+                    kind,
+                    url: format!("sqlite:{}", path.display()),
+                    name,
+                }
+            }
+            Db::Postgres => {
+                let admin = postgres_admin_url();
+                let pool = sqlx::PgPool::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin)
+                    .to_string();
+                Database {
+                    kind,
+                    url: format!("{base}/{name}"),
+                    name,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        match self.kind {
+            Db::Sqlite => {
+                let path = self.url.trim_start_matches("sqlite:");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+            Db::Postgres => {
+                // Drop runs inside the test's runtime: do the async work on a thread of its own.
+                let name = self.name.clone();
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async {
+                        if let Ok(pool) = sqlx::PgPool::connect(&postgres_admin_url()).await {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&pool)
+                            .await;
+                            pool.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    _database: Database,
+}
+
+pub async fn spawn_app(kind: Db) -> TestApp {
+    let database = Database::create(kind).await;
+    let mut config = Config::from_env().expect("configuration");
+    config.database_url = database.url.clone();
+    config.address = "127.0.0.1:0".parse().unwrap();
+    config.pool = PoolSettings {
+        max_connections: 5,
+        ..Default::default()
+    };
+    let application = Application::build(&config).await.expect("build the app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let store = application.store().clone();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        store,
+        _database: database,
+    }
+}
+
+/// One browser: its own cookie jar.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The answer of a server function: status and JSON body (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl TestApp {
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Calls a server function the way the app's own pages do (same-origin form post).
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Answer {
+        let response = client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("origin", &self.address)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        Answer {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            headers,
+        }
+    }
+
+    /// A browser signed in as `username` (asserts the sign-in worked).
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = browser();
+        let answer = self
+            .call(
+                &client,
+                "sign-in",
+                &[("username", username), ("password", PASSWORD)],
+            )
+            .await;
+        assert!(
+            answer.status < 400,
+            "sign-in as {username} failed: {answer:?}"
+        );
+        client
+    }
+}
+
+/// An organisation for the tests: one location and team, one person per role (staff and
+/// supervisor scoped to the location), plus `extra`, a staff member nobody signs in as.
+pub struct Org {
+    pub location_id: i64,
+    pub team_id: i64,
+    pub people: Vec<(String, i64)>,
+}
+
+impl Org {
+    pub fn person(&self, username: &str) -> i64 {
+        self.people
+            .iter()
+            .find(|(u, _)| u == username)
+            .map(|(_, id)| *id)
+            .unwrap()
+    }
+}
+
+pub async fn organisation(store: &Store, slug: &str) -> Org {
+    let now = chrono::Utc::now();
+    // Hash once per run of this function; every test person shares the password and PIN.
+    let password_hash = password::hash(Secret::new(PASSWORD)).await.unwrap();
+    let pin_hash = password::hash(Secret::new(PIN)).await.unwrap();
+    let zone = parse_time_zone("Europe/Lisbon").unwrap();
+    let currency = Currency::parse("EUR").unwrap();
+    let org = store
+        .create_organisation(
+            &NewOrganisation {
+                name: &format!("{slug} hotels"),
+                slug,
+                industry: Industry::Hotel,
+                currency,
+                time_zone: zone,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let location = store
+        .create_location(org.id, "Main", zone, currency, now)
+        .await
+        .unwrap();
+    let team = store
+        .create_team(org.id, location.id, "Front desk", Some("front-desk"), now)
+        .await
+        .unwrap();
+    let mut people = Vec::new();
+    for (name, role, scoped) in [
+        ("staff", Role::Staff, true),
+        ("supervisor", Role::Supervisor, true),
+        ("manager", Role::Manager, true),
+        ("leader", Role::Leader, false),
+        ("admin", Role::Admin, false),
+        ("extra", Role::Staff, true),
+    ] {
+        let username = format!("{name}.{slug}");
+        let person = store
+            .create_person(
+                &NewPerson {
+                    organisation_id: org.id,
+                    location_id: location.id,
+                    team_id: Some(team.id),
+                    display_name: &format!("{name} of {slug}"),
+                    username: &username,
+                    email: None,
+                    password_hash: Some(&password_hash),
+                    pin_hash: Some(&pin_hash),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        store
+            .grant_role(org.id, person.id, role, scoped.then_some(location.id), now)
+            .await
+            .unwrap();
+        people.push((username, person.id));
+    }
+    Org {
+        location_id: location.id,
+        team_id: team.id,
+        people,
+    }
+}

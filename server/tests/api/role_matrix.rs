@@ -1,0 +1,196 @@
+//! Every server function × every role × own or other organisation: allowed or refused, as a
+//! table. Runs on SQLite and on PostgreSQL. A refused call must also change nothing (the
+//! audit log of the target organisation stays as the allowed calls left it).
+
+use crate::helpers::{browser, organisation, spawn_app, Db, TestApp};
+
+/// Who calls: a role in organisation A, the admin of organisation B, or nobody.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Staff,
+    Supervisor,
+    Manager,
+    Leader,
+    Admin,
+    OtherOrgAdmin,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Anonymous,
+    Who::Staff,
+    Who::Supervisor,
+    Who::Manager,
+    Who::Leader,
+    Who::Admin,
+    Who::OtherOrgAdmin,
+];
+
+impl Who {
+    fn username(self) -> Option<&'static str> {
+        match self {
+            Who::Anonymous => None,
+            Who::Staff => Some("staff.a"),
+            Who::Supervisor => Some("supervisor.a"),
+            Who::Manager => Some("manager.a"),
+            Who::Leader => Some("leader.a"),
+            Who::Admin => Some("admin.a"),
+            Who::OtherOrgAdmin => Some("admin.b"),
+        }
+    }
+}
+
+/// The status each caller must get. `OK` = allowed (2xx/3xx).
+const OK: u16 = 200;
+
+fn expected(endpoint: &str, who: Who) -> u16 {
+    use Who::*;
+    match (endpoint, who) {
+        // Public: reveals no organisation's data.
+        ("status", _) => OK,
+        // Answers "nobody" to anonymous callers.
+        ("me", _) => OK,
+        // Personal sessions are not tablets: the tablet functions refuse them.
+        ("tablet-roster" | "end-turn" | "pin-switch", Anonymous) => 401,
+        ("tablet-roster" | "end-turn" | "pin-switch", _) => 400,
+        // Supervisors and above, for a location of their own organisation.
+        ("set-up-tablet", Anonymous) => 401,
+        ("set-up-tablet", Staff) => 403,
+        ("set-up-tablet", OtherOrgAdmin) => 404,
+        ("set-up-tablet", _) => OK,
+        // Administration: admins only; organisation A's ids are not found from organisation B.
+        (_, Anonymous) => 401,
+        (_, Admin) => OK,
+        ("admin/overview" | "admin/audit", OtherOrgAdmin) => OK,
+        (_, OtherOrgAdmin) => 404,
+        (_, _) => 403,
+    }
+}
+
+async fn matrix(kind: Db) {
+    let app: TestApp = spawn_app(kind).await;
+    let a = organisation(&app.store, "a").await;
+    organisation(&app.store, "b").await;
+    let extra = a.person("extra.a").to_string();
+    let location = a.location_id.to_string();
+    let team_scope = format!("team:{}", a.team_id);
+
+    let mut failures = Vec::new();
+    let mut allowed_admin_changes = 0;
+    for who in EVERYONE {
+        let unique = format!("{who:?}").to_lowercase();
+        let username = format!("new.{unique}");
+        let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+            ("status", vec![]),
+            ("me", vec![]),
+            ("tablet-roster", vec![]),
+            ("end-turn", vec![]),
+            ("pin-switch", vec![("person_id", &extra), ("pin", "2468")]),
+            ("admin/overview", vec![]),
+            ("admin/audit", vec![]),
+            (
+                "admin/add-person",
+                vec![
+                    ("display_name", "New Person"),
+                    ("username", &username),
+                    ("location_id", &location),
+                    ("team_id", ""),
+                    ("role", "staff"),
+                    ("password", "a long enough password"),
+                    ("pin", ""),
+                ],
+            ),
+            (
+                "admin/reset-pin",
+                vec![("person_id", &extra), ("pin", "8642")],
+            ),
+            (
+                "admin/set-active",
+                vec![("person_id", &extra), ("active", "true")],
+            ),
+            ("admin/revoke-sessions", vec![("person_id", &extra)]),
+            (
+                "admin/set-policy",
+                vec![("scope", &team_scope), ("daily", "40.00"), ("cap", "")],
+            ),
+            (
+                "admin/add-boost",
+                vec![
+                    ("scope", &team_scope),
+                    ("from", "2026-12-01"),
+                    ("to", "2026-12-05"),
+                    ("extra", "5.00"),
+                    ("reason", "Test"),
+                ],
+            ),
+            // Last: it replaces the caller's personal session with a tablet session.
+            ("set-up-tablet", vec![("location_id", &location)]),
+        ];
+        let client = match who.username() {
+            Some(username) => app.signed_in(username).await,
+            None => browser(),
+        };
+        for (endpoint, form) in &calls {
+            let answer = app.call(&client, endpoint, form).await;
+            let want = expected(endpoint, who);
+            let allowed = answer.status < 400;
+            let ok = if want == OK {
+                allowed
+            } else {
+                answer.status == want
+            };
+            if !ok {
+                failures.push(format!(
+                    "{endpoint} as {who:?}: got {} {}, want {want}",
+                    answer.status, answer.body
+                ));
+            }
+            if allowed
+                && who == Who::Admin
+                && endpoint.starts_with("admin/")
+                && !matches!(*endpoint, "admin/overview" | "admin/audit")
+            {
+                allowed_admin_changes += 1;
+            }
+            // What an admin of B sees is B's, never A's.
+            if *endpoint == "admin/overview" && who == Who::OtherOrgAdmin {
+                assert_eq!(answer.body["organisation_name"], "b hotels");
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells wrong on {kind:?}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // Refused calls changed nothing: organisation A's audit log holds exactly the admin's
+    // changes (plus the tablet set-ups, which are audited too).
+    let admin = app.signed_in("admin.a").await;
+    let audit = app.call(&admin, "admin/audit", &[]).await;
+    let actions: Vec<&str> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    let changes = actions.iter().filter(|a| !a.starts_with("tablet.")).count();
+    assert_eq!(changes, allowed_admin_changes, "{actions:?}");
+    assert_eq!(
+        actions.iter().filter(|a| a.starts_with("tablet.")).count(),
+        4,
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_server_function_checks_the_callers_role_and_organisation_on_sqlite() {
+    matrix(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_server_function_checks_the_callers_role_and_organisation_on_postgres() {
+    matrix(Db::Postgres).await;
+}
