@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 /// The Content-Security-Policy of every page: scripts only from this site or carrying this
@@ -66,17 +66,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(components::header::SessionChanged(RwSignal::new(0)));
     view! {
         <Stylesheet id="leptos" href="/pkg/goodwill.css"/>
         <Title text="Goodwill"/>
+        // In-order streaming: every page arrives as complete HTML, so it reads and works
+        // before (or without) the wasm; out-of-order fragments would need a script to appear.
         <Router>
             <components::header::SiteHeader/>
             <main>
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=StaticSegment("") view=pages::home::HomePage/>
-                    <Route path=StaticSegment("sign-in") view=pages::sign_in::SignInPage/>
-                    <Route path=StaticSegment("tablet") view=pages::tablet::TabletPage/>
-                    <Route path=StaticSegment("admin") view=pages::admin::AdminPage/>
+                    <Route path=StaticSegment("") view=pages::home::HomePage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("tablet") view=pages::tablet::TabletPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("admin") view=pages::admin::AdminPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
         </Router>

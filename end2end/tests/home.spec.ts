@@ -6,8 +6,8 @@ test('the home page hydrates and checks the ledger through a server function', a
 
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Make it right');
-  // The page sets this marker from an effect, which only runs once the wasm has hydrated.
-  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  // The header sets this marker from an effect, which only runs once the wasm has hydrated.
+  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
 
   await page.getByRole('button', { name: 'Check the ledger' }).click();
   await expect(page.getByRole('status')).toContainText(/Ledger reachable: sqlite database, schema \d+/);

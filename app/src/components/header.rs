@@ -2,14 +2,57 @@
 
 use leptos::prelude::*;
 
+use leptos_router::hooks::use_location;
+
 use crate::api::session::{who_am_i, SignOut};
+
+/// Bumped by actions that change who is signed in without changing the page's address
+/// (setting up a tablet, a PIN switch, ending a turn), so the header asks again.
+#[derive(Clone, Copy)]
+pub struct SessionChanged(pub RwSignal<u32>);
+
+impl SessionChanged {
+    pub fn bump(&self) {
+        self.0.update(|n| *n += 1);
+    }
+}
+
+/// Bumps the session signal whenever one of these action versions changes.
+pub fn bump_session_on(versions: impl Fn() -> usize + Send + Sync + 'static) {
+    let changed = use_context::<SessionChanged>();
+    Effect::new(move |previous: Option<usize>| {
+        let version = versions();
+        if previous.is_some_and(|p| p != version) {
+            if let Some(changed) = changed {
+                changed.bump();
+            }
+        }
+        version
+    });
+}
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    let me = Resource::new(move || sign_out.version().get(), |_| who_am_i());
+    let location = use_location();
+    let changed = expect_context::<SessionChanged>();
+    // Sign-in, tablet set-up and PIN switches end in a navigation: ask again on each one.
+    let me = Resource::new(
+        move || {
+            (
+                sign_out.version().get(),
+                changed.0.get(),
+                location.pathname.get(),
+                location.search.get(),
+            )
+        },
+        |_| who_am_i(),
+    );
+    // Effects run only in the browser: the marker tells tests (and CSS) the page is live.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
-        <header class="site-header">
+        <header class="site-header" data-hydrated=move || hydrated.get().to_string()>
             <a class="brand" href="/">"Goodwill"</a>
             <span class="tagline">"the service-recovery ledger"</span>
             <nav class="session" aria-label="Session">

@@ -11,13 +11,11 @@ use crate::api::{
 #[component]
 pub fn HomePage() -> impl IntoView {
     let check = ServerAction::<ServiceStatus>::new();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let me = Resource::new(|| (), |_| who_am_i());
 
     view! {
-        <section class="card intro" data-hydrated=move || hydrated.get().to_string()>
+        <section class="card intro">
             <h1>"Make it right, on the spot — and learn from it."</h1>
             <p>
                 "Every front-line employee has a daily recovery budget to spend on a customer's bad "

@@ -15,10 +15,20 @@ use crate::{
 
 #[component]
 pub fn TabletPage() -> impl IntoView {
+    let set_up = ServerAction::<SetUpTablet>::new();
     let pin_switch = ServerAction::<PinSwitch>::new();
     let end_turn = ServerAction::<EndTurn>::new();
+    crate::components::header::bump_session_on(move || {
+        set_up.version().get() + pin_switch.version().get() + end_turn.version().get()
+    });
     let roster = Resource::new(
-        move || (pin_switch.version().get(), end_turn.version().get()),
+        move || {
+            (
+                set_up.version().get(),
+                pin_switch.version().get(),
+                end_turn.version().get(),
+            )
+        },
         |_| tablet_roster(),
     );
     view! {
@@ -27,7 +37,7 @@ pub fn TabletPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match roster.await {
                     Ok(roster) => view! { <TabletView roster pin_switch end_turn/> }.into_any(),
-                    Err(ApiError::Validation(_)) => view! { <SetUp/> }.into_any(),
+                    Err(ApiError::Validation(_)) => view! { <SetUp set_up/> }.into_any(),
                     Err(ApiError::SignInRequired) => view! {
                         <section class="card">
                             <h1>"Shared tablet"</h1>
@@ -109,8 +119,7 @@ fn TabletView(
 
 /// A supervisor's own device: offer to turn it into a location's shared tablet.
 #[component]
-fn SetUp() -> impl IntoView {
-    let set_up = ServerAction::<SetUpTablet>::new();
+fn SetUp(set_up: ServerAction<SetUpTablet>) -> impl IntoView {
     let me = Resource::new(|| (), |_| who_am_i());
     view! {
         <section class="card" aria-labelledby="set-up-heading">

@@ -1,0 +1,114 @@
+import { test, expect, type Page } from '@playwright/test';
+
+// The demo organisation (server serve --demo): every account's password and tablet PIN.
+const PASSWORD = 'goodwill-demo';
+const PIN = '2468';
+
+async function hydrated(page: Page) {
+  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
+}
+
+async function signIn(page: Page, username: string, password = PASSWORD) {
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('a supervisor signs in with a password and sees who is signed in', async ({ page }) => {
+  await signIn(page, 'supervisor.lisbon');
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('signed-in-as')).not.toBeEmpty();
+  await expect(page.getByText(/Signed in as .* · Harbour Hotels \(.*supervisor.*\)/)).toBeVisible();
+  await page.screenshot({ path: 'screenshots/signed-in.png', fullPage: true });
+});
+
+test('a staff member is refused the administration pages', async ({ page }) => {
+  await signIn(page, 'staff.lisbon');
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/admin');
+  await expect(page.getByTestId('refused')).toHaveText('you are not allowed to do that');
+  await page.screenshot({ path: 'screenshots/admin-refused.png', fullPage: true });
+});
+
+test('an admin sees people, budgets and the audit log, and a budget change is audited', async ({ page }) => {
+  await signIn(page, 'admin');
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/admin');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Administration · Harbour Hotels' })).toBeVisible();
+  await page.getByLabel('For', { exact: true }).first().selectOption('role:staff');
+  await page.getByLabel('Daily budget').fill('45.00');
+  await page.getByRole('button', { name: 'Save budget' }).click();
+  await expect(page.getByRole('cell', { name: 'budget.set-policy' }).first()).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Role: staff' })).toBeVisible();
+  await page.screenshot({ path: 'screenshots/admin.png', fullPage: true });
+});
+
+test('on a shared tablet staff switch in with their PIN and the tablet returns to the picker', async ({ page }) => {
+  await signIn(page, 'supervisor.lisbon');
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/tablet');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Use as the tablet of Lisbon Riverside' }).click();
+  await expect(page.getByRole('heading', { name: 'Who is it? · Lisbon Riverside' })).toBeVisible();
+  await expect(page.getByTestId('signed-in-as')).toHaveText('Shared tablet · Lisbon Riverside');
+  await page.screenshot({ path: 'screenshots/tablet-picker.png', fullPage: true });
+
+  const tiles = page.locator('.tile');
+  const name = (await tiles.nth(1).locator('.tile-name').textContent()) ?? '';
+  await tiles.nth(1).click();
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+  await hydrated(page);
+
+  await page.getByLabel('Your PIN').fill('0000');
+  await page.getByRole('button', { name: 'Start my turn' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Wrong PIN.' })).toBeVisible();
+
+  await page.getByLabel('Your PIN').fill(PIN);
+  await page.getByRole('button', { name: 'Start my turn' }).click();
+  await expect(page.getByRole('heading', { name: `Hello, ${name}` })).toBeVisible();
+  await expect(page.getByTestId('signed-in-as')).toHaveText(`${name} · tablet Lisbon Riverside`);
+  await page.screenshot({ path: 'screenshots/tablet-turn.png', fullPage: true });
+
+  await page.getByRole('button', { name: 'Done — back to the picker' }).click();
+  await expect(page.getByRole('heading', { name: 'Who is it? · Lisbon Riverside' })).toBeVisible();
+});
+
+test('repeated wrong passwords are throttled with a time to retry', async ({ page }) => {
+  await page.goto('/sign-in');
+  await hydrated(page);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.getByLabel('Username').fill('manager.lisbon');
+    await page.getByLabel('Password').fill(`wrong guess ${attempt}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Wrong username or password.' })).toBeVisible();
+  }
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: /Too many wrong attempts\. Try again in 15 minutes/ })).toBeVisible();
+  await page.screenshot({ path: 'screenshots/sign-in-throttled.png', fullPage: true });
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('a wrong password is explained after a plain form post', async ({ page }) => {
+    await page.goto('/sign-in');
+    await page.getByLabel('Username').fill('leader');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/sign-in/);
+    await expect(page.getByRole('alert').filter({ hasText: 'Wrong username or password.' })).toBeVisible();
+  });
+
+  test('signing in works as a plain form post', async ({ page }) => {
+    await page.goto('/sign-in');
+    await page.getByLabel('Username').fill('leader');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByTestId('signed-in-as')).not.toBeEmpty();
+  });
+});
