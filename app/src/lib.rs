@@ -80,6 +80,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("tablet") view=pages::tablet::TabletPage ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("admin") view=pages::admin::AdminPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("today") view=pages::today::TodayPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("log") view=pages::log::LogPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("my-log") view=pages::my_log::MyLogPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
         </Router>

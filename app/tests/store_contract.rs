@@ -320,6 +320,7 @@ impl Fixture {
             recorded_by: person_id,
             idempotency_key: key.to_string(),
             recovery: recovery(amount_minor, at(9)),
+            fingerprint: None,
         }
     }
 
@@ -1093,6 +1094,7 @@ async fn concurrent_submissions_never_overspend_lose_or_duplicate(db: Arc<TestDa
             recorded_by: person,
             idempotency_key: key.clone(),
             recovery: recovery(amount, at(9)),
+            fingerprint: None,
         };
         tasks.push(tokio::spawn(async move {
             (key, store.record_recovery(&request, at(9)).await)
@@ -1251,6 +1253,7 @@ async fn race_worker_process_entry_point() {
             recorded_by: person,
             idempotency_key: format!("proc-{key_index}"),
             recovery: recovery(600 + i64::from(key_index % 5) * 200, at(9)),
+            fingerprint: None,
         };
         let store = store.clone();
         tasks.push(tokio::spawn(async move {

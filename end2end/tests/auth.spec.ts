@@ -38,11 +38,11 @@ test('an admin sees people, budgets and the audit log, and a budget change is au
   await page.goto('/admin');
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Administration · Harbour Hotels' })).toBeVisible();
-  await page.getByLabel('For', { exact: true }).first().selectOption('role:staff');
+  await page.getByLabel('For', { exact: true }).first().selectOption('role:leader');
   await page.getByLabel('Daily budget').fill('45.00');
   await page.getByRole('button', { name: 'Save budget' }).click();
   await expect(page.getByRole('cell', { name: 'budget.set-policy' }).first()).toBeVisible();
-  await expect(page.getByRole('cell', { name: 'Role: staff' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Role: leader' })).toBeVisible();
   await page.screenshot({ path: 'screenshots/admin.png', fullPage: true });
 });
 

@@ -348,6 +348,7 @@ pub async fn seed_demo(
                             recorded_by: person.id,
                             idempotency_key: format!("demo-{seed}-{key}"),
                             recovery,
+                            fingerprint: None,
                         },
                         recorded_at,
                     )

@@ -7,10 +7,21 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+/// One field's problem, shown next to that field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The form field's name.
+    pub field: String,
+    pub message: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     Validation(String),
+    /// Several fields of a form need fixing; each message belongs next to its field.
+    #[error("{}", .0.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" · "))]
+    Fields(Vec<FieldError>),
     #[error("{0}")]
     Budget(String),
     #[error("you are not allowed to do that")]
@@ -40,7 +51,7 @@ impl ApiError {
     /// failures are 5xx.
     pub fn status_code(&self) -> u16 {
         match self {
-            ApiError::Validation(_) | ApiError::Request(_) => 400,
+            ApiError::Validation(_) | ApiError::Fields(_) | ApiError::Request(_) => 400,
             ApiError::SignInRequired | ApiError::WrongCredentials(_) => 401,
             ApiError::Forbidden => 403,
             ApiError::NotFound(_) => 404,
@@ -49,6 +60,19 @@ impl ApiError {
             ApiError::Throttled(_) => 429,
             ApiError::Internal => 500,
             ApiError::Unavailable => 503,
+        }
+    }
+}
+
+impl ApiError {
+    /// The message for one field, if this error names it.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        match self {
+            ApiError::Fields(fields) => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.clone()),
+            _ => None,
         }
     }
 }

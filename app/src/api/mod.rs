@@ -6,5 +6,6 @@ pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod caller;
 pub mod error;
+pub mod recoveries;
 pub mod session;
 pub mod status;

@@ -2,3 +2,4 @@
 
 pub mod feedback;
 pub mod header;
+pub mod outbox;

@@ -112,8 +112,6 @@ pub enum RecoveryError {
     NotInList(&'static str),
     #[error("Keep the {what} to {max} characters")]
     TooLong { what: &'static str, max: usize },
-    #[error("Describe what went wrong")]
-    DescriptionRequired,
     #[error("Enter an amount (0 for a fix without cost)")]
     AmountRequired,
     #[error("{0}")]
@@ -481,9 +479,9 @@ fn non_empty_within(cleaned: String, what: &'static str, max: usize) -> Checked<
     }
 }
 
+/// Optional: on a busy desk the category already says what went wrong; a note adds colour.
 fn description(text: &str) -> Checked<String> {
-    optional_block(text, "description", MAX_DESCRIPTION_CHARS)?
-        .ok_or(RecoveryError::DescriptionRequired)
+    Ok(optional_block(text, "description", MAX_DESCRIPTION_CHARS)?.unwrap_or_default())
 }
 
 fn amount(text: &str, remedy: Option<RemedyType>, currency: Currency) -> Checked<i64> {
@@ -651,7 +649,7 @@ mod tests {
             channel: "pigeon".into(),
             category: String::new(),
             severity: "apocalyptic".into(),
-            description: " ".into(),
+            description: "x".repeat(281),
             remedy: String::new(),
             amount: "-3".into(),
             reaction: String::new(),
@@ -720,17 +718,13 @@ mod tests {
     }
 
     #[test]
-    fn a_description_is_required_trimmed_and_at_most_280_characters() {
-        assert_eq!(
-            error_for(
-                &RecoveryForm {
-                    description: "\t\n".into(),
-                    ..form()
-                },
-                Field::Description
-            ),
-            "Describe what went wrong"
-        );
+    fn a_description_is_optional_trimmed_and_at_most_280_characters() {
+        let blank = parse(&RecoveryForm {
+            description: "\t\n".into(),
+            ..form()
+        })
+        .expect("a blank description is fine");
+        assert_eq!(blank.description, "");
         assert_eq!(
             error_for(
                 &RecoveryForm {

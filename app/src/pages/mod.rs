@@ -2,6 +2,9 @@
 
 pub mod admin;
 pub mod home;
+pub mod log;
+pub mod my_log;
 pub mod not_found;
 pub mod sign_in;
 pub mod tablet;
+pub mod today;

@@ -75,8 +75,13 @@ fn TabletView(
             <section class="card" aria-labelledby="turn-heading">
                 <h1 id="turn-heading">{format!("Hello, {}", acting.display_name)}</h1>
                 <p>{format!("You are signed in on the {} tablet.", roster.location_name)}</p>
+                <p class="actions">
+                    <a class="button primary big" href="/log">"Log a recovery"</a>
+                    <a class="button" href="/today">"Today"</a>
+                    <a class="button" href="/my-log">"My log"</a>
+                </p>
                 <ActionForm action=end_turn>
-                    <button type="submit" class="button primary">"Done — back to the picker"</button>
+                    <button type="submit" class="button">"Done — back to the picker"</button>
                 </ActionForm>
             </section>
         }

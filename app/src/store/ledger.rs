@@ -32,6 +32,10 @@ pub struct RecordRecovery {
     pub recorded_by: i64,
     pub idempotency_key: String,
     pub recovery: NewRecovery,
+    /// A fingerprint of the request exactly as the client sent it (see `store::fingerprint`).
+    /// Needed when the server filled parts of `recovery` in (e.g. "now" for a missing time),
+    /// so that a retry of the same request matches. `None`: fingerprint `recovery` itself.
+    pub fingerprint: Option<String>,
 }
 
 /// What happened to a logged recovery, as the tablet reports it.
@@ -261,9 +265,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<RecoveryReceipt, StoreError> {
         check_key(&request.idempotency_key)?;
-        let hash = fingerprint(&RecoveryBody {
-            person_id: request.person_id,
-            recovery: &request.recovery,
+        let hash = request.fingerprint.clone().unwrap_or_else(|| {
+            fingerprint(&RecoveryBody {
+                person_id: request.person_id,
+                recovery: &request.recovery,
+            })
         });
         if let Some(receipt) = self
             .replay_recovery(request.organisation_id, &request.idempotency_key, &hash)

@@ -7,6 +7,7 @@
 //! driver's error kind — never by matching message text.
 
 pub mod accounts;
+pub mod follow_ups;
 pub mod ledger;
 pub mod organisations;
 pub mod queries;
@@ -301,7 +302,7 @@ impl StoreError {
 
 /// A stable fingerprint of a request body, stored next to its idempotency key so a replay
 /// with the same key can be told apart from a different request reusing it.
-pub(crate) fn fingerprint<T: serde::Serialize>(body: &T) -> String {
+pub fn fingerprint<T: serde::Serialize>(body: &T) -> String {
     use sha2::{Digest, Sha256};
     // serde_json of a struct is deterministic: fields in declaration order.
     let bytes = serde_json::to_vec(body).unwrap_or_default();

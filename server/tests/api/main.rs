@@ -3,5 +3,6 @@
 
 mod auth;
 mod basics;
+mod front_line;
 mod helpers;
 mod role_matrix;

@@ -53,6 +53,19 @@ fn expected(endpoint: &str, who: Who) -> u16 {
         // Personal sessions are not tablets: the tablet functions refuse them.
         ("tablet-roster" | "end-turn" | "pin-switch", Anonymous) => 401,
         ("tablet-roster" | "end-turn" | "pin-switch", _) => 400,
+        // The front line: everyone signed in, on their own budget and records.
+        ("today" | "log-form" | "log-recovery" | "my-log", Anonymous) => 401,
+        ("today" | "log-form" | "log-recovery" | "my-log", _) => OK,
+        // A receipt is its owner's only.
+        ("logged", Anonymous) => 401,
+        ("logged", Staff) => OK,
+        ("logged", _) => 404,
+        // A follow-up: its owner closes it (first), supervisors of the location may too (by
+        // then it is done: 409 shows they got past the check), strangers cannot see it.
+        ("complete-follow-up", Anonymous) => 401,
+        ("complete-follow-up", Staff) => OK,
+        ("complete-follow-up", OtherOrgAdmin) => 404,
+        ("complete-follow-up", _) => 409,
         // Supervisors and above, for a location of their own organisation.
         ("set-up-tablet", Anonymous) => 401,
         ("set-up-tablet", Staff) => 403,
@@ -74,14 +87,58 @@ async fn matrix(kind: Db) {
     let extra = a.person("extra.a").to_string();
     let location = a.location_id.to_string();
     let team_scope = format!("team:{}", a.team_id);
+    // One of staff.a's recoveries, with a follow-up.
+    let staff_session = app.signed_in("staff.a").await;
+    let logged = app
+        .call(
+            &staff_session,
+            "log-recovery",
+            &[
+                ("idempotency_key", "matrix-setup"),
+                ("category", "billing-error"),
+                ("remedy", "fix-or-apology"),
+                ("amount", "0"),
+                ("reaction", "neutral"),
+                ("touchpoint", "front-desk"),
+                ("follow_up_needed", "on"),
+            ],
+        )
+        .await;
+    let recovery = logged.body["recovery_id"]
+        .as_i64()
+        .expect("set-up recovery")
+        .to_string();
 
     let mut failures = Vec::new();
     let mut allowed_admin_changes = 0;
     for who in EVERYONE {
         let unique = format!("{who:?}").to_lowercase();
         let username = format!("new.{unique}");
+        let key = format!("matrix-{unique}");
         let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
             ("status", vec![]),
+            ("today", vec![]),
+            ("log-form", vec![]),
+            (
+                "log-recovery",
+                vec![
+                    ("idempotency_key", &key),
+                    ("category", "noise"),
+                    ("remedy", "fix-or-apology"),
+                    ("amount", "0"),
+                    ("reaction", "satisfied"),
+                    ("touchpoint", "front-desk"),
+                ],
+            ),
+            ("my-log", vec![("days", "7")]),
+            ("logged", vec![("recovery_id", &recovery)]),
+            (
+                "complete-follow-up",
+                vec![
+                    ("recovery_id", &recovery),
+                    ("note", "Called the guest back"),
+                ],
+            ),
             ("me", vec![]),
             ("tablet-roster", vec![]),
             ("end-turn", vec![]),

@@ -1,0 +1,160 @@
+import { test, expect, type Page, type BrowserContext } from '@playwright/test';
+import * as path from 'node:path';
+
+// Demo people who never use their budget (so today's figures are known): Lisbon Riverside,
+// organisation default 50.00 EUR a day, at most 100.00 per recovery.
+const PIN = '2468';
+const PASSWORD = 'goodwill-demo';
+const axePath = path.join(__dirname, '..', 'node_modules', 'axe-core', 'axe.min.js');
+
+async function hydrated(page: Page) {
+  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
+}
+
+/** A supervisor turns the page's device into the Lisbon tablet; then `person` enters their PIN. */
+async function tabletTurn(page: Page, person: string, javascript = true) {
+  await page.goto('/sign-in');
+  if (javascript) await hydrated(page);
+  await page.getByLabel('Username').fill('supervisor.lisbon');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/tablet');
+  if (javascript) await hydrated(page);
+  await page.getByRole('button', { name: 'Use as the tablet of Lisbon Riverside' }).click();
+  await page.getByRole('link', { name: new RegExp(person) }).click();
+  if (javascript) await hydrated(page);
+  await page.getByLabel('Your PIN').fill(PIN);
+  await page.getByRole('button', { name: 'Start my turn' }).click();
+  await expect(page.getByRole('heading', { name: `Hello, ${person}` })).toBeVisible();
+}
+
+async function noAccessibilityViolations(page: Page) {
+  await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    // @ts-expect-error axe is injected above
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map((v: { id: string; help: string; nodes: { target: string[] }[] }) =>
+      `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  });
+  expect(violations).toEqual([]);
+}
+
+test.describe('the front-line tablet', () => {
+  // axe-core is injected as a script: let it past the page's own Content-Security-Policy.
+  test.use({ bypassCSP: true });
+
+  test('logs within budget in four taps plus the amount, then over budget, then offline', async ({ page, context }) => {
+    await tabletTurn(page, 'Olivia Nguyen');
+    await page.getByRole('link', { name: 'Log a recovery' }).click();
+    await hydrated(page);
+    await expect(page.getByTestId('remaining')).toHaveText('50.00 EUR left today');
+    await noAccessibilityViolations(page);
+    await page.screenshot({ path: 'screenshots/log-form.png', fullPage: true });
+
+    // Four taps plus the amount (a quick-amount chip).
+    await page.locator('label.choice', { hasText: 'Room not ready' }).click();       // 1
+    await page.locator('label.choice', { hasText: 'Complimentary item' }).click();   // 2
+    await page.getByRole('button', { name: '5.00' }).click();                         // amount
+    await page.locator('label.choice', { hasText: 'Delighted' }).click();            // 3
+    await page.getByRole('button', { name: 'Log recovery' }).click();                 // 4
+    await expect(page.getByTestId('outcome')).toHaveText('Posted — 45.00 EUR left today');
+    await expect(page.getByTestId('remaining')).toHaveText('45.00 EUR left today');
+    await page.screenshot({ path: 'screenshots/log-posted.png', fullPage: true });
+
+    // Past the budget: what remains is posted, the rest waits for a supervisor.
+    await page.locator('label.choice', { hasText: 'Noise' }).click();
+    await page.locator('label.choice', { hasText: 'Refund' }).click();
+    await page.getByLabel(/^Amount/).fill('60');
+    await page.locator('label.choice', { hasText: 'Satisfied' }).click();
+    await page.getByRole('button', { name: 'Log recovery' }).click();
+    await expect(page.getByTestId('outcome')).toHaveText('Sent for approval: 15.00 EUR over your budget — 0.00 EUR left today');
+    await page.screenshot({ path: 'screenshots/log-pending.png', fullPage: true });
+
+    // A clear error next to the field, nothing lost.
+    await page.locator('label.choice', { hasText: 'Noise' }).click();
+    await page.locator('label.choice', { hasText: 'Discount' }).click();
+    await page.getByLabel(/^Amount/).fill('-3');
+    await page.locator('label.choice', { hasText: 'Neutral' }).click();
+    await page.getByRole('button', { name: 'Log recovery' }).click();
+    await expect(page.locator('.amount-field .field-error')).toHaveText("Amount can't be negative");
+
+    // Offline: the recovery waits on the tablet and goes out once when the network is back.
+    await context.setOffline(true);
+    await page.locator('label.choice', { hasText: 'Wi-Fi' }).click();
+    await page.locator('label.choice', { hasText: 'Fix or apology only' }).click();
+    await page.getByLabel(/^Amount/).fill('0');
+    await page.locator('label.choice', { hasText: 'Neutral' }).click();
+    await page.getByText('More details').click();
+    await page.getByLabel('What happened (optional)').fill('Offline test: router restarted for the guest');
+    await page.getByRole('button', { name: 'Log recovery' }).click();
+    await expect(page.getByTestId('waiting')).toHaveText(/1 recovery waiting to send/);
+    await page.screenshot({ path: 'screenshots/log-waiting.png', fullPage: true });
+    await context.setOffline(false);
+    await expect(page.getByTestId('waiting')).toHaveText('');
+    await expect(page.getByTestId('outcome')).toHaveText('Posted — 0.00 EUR left today');
+
+    await page.goto('/my-log?days=1');
+    await hydrated(page);
+    const log = page.getByTestId('my-log');
+    await expect(log.getByText('Offline test: router restarted for the guest')).toHaveCount(1);
+    await expect(log.getByText('Waiting for approval')).toHaveCount(1);
+    await expect(log.locator('tbody tr')).toHaveCount(3);
+    await noAccessibilityViolations(page);
+    await page.screenshot({ path: 'screenshots/my-log.png', fullPage: true });
+
+    await page.goto('/today');
+    await hydrated(page);
+    await expect(page.getByTestId('remaining')).toHaveText('0.00 EUR');
+    await expect(page.getByText("Today's budget is used up")).toBeVisible();
+    await noAccessibilityViolations(page);
+    await page.screenshot({ path: 'screenshots/today.png', fullPage: true });
+  });
+
+  test('the sign-in, picker and today pages have no accessibility violations', async ({ page }) => {
+    await page.goto('/sign-in');
+    await hydrated(page);
+    await noAccessibilityViolations(page);
+    await page.goto('/');
+    await hydrated(page);
+    await noAccessibilityViolations(page);
+  });
+
+  test.describe('on a phone', () => {
+    test.use({ viewport: { width: 390, height: 844 } });
+
+    test('the log form fits and reads well', async ({ page }) => {
+      await tabletTurn(page, 'Beatriz Ferreira');
+      await page.goto('/log');
+      await hydrated(page);
+      await noAccessibilityViolations(page);
+      await page.screenshot({ path: 'screenshots/log-form-phone.png', fullPage: true });
+    });
+  });
+});
+
+test.describe('the front-line tablet without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('logs a recovery with plain form posts and shows what happened', async ({ page }) => {
+    await tabletTurn(page, 'Harry Okafor', false);
+    await page.goto('/log');
+    await page.locator('label.choice', { hasText: 'F&B slow service' }).click();
+    await page.locator('label.choice', { hasText: 'Complimentary item' }).click();
+    await page.getByLabel(/^Amount/).fill('8.50');
+    await page.locator('label.choice', { hasText: 'Satisfied' }).click();
+    await page.getByRole('button', { name: 'Log recovery' }).click();
+    await expect(page).toHaveURL(/\/log\?logged=\d+/);
+    await expect(page.getByTestId('outcome')).toHaveText('Posted — 41.50 EUR left today');
+
+    // A missing choice is explained after the round trip.
+    await page.locator('label.choice', { hasText: 'Complimentary item' }).click();
+    await page.getByLabel(/^Amount/).fill('2');
+    await page.locator('label.choice', { hasText: 'Satisfied' }).click();
+    await page.getByRole('button', { name: 'Log recovery' }).click();
+    await expect(page.getByTestId('outcome')).toContainText('Choose a category');
+
+    await page.goto('/my-log?days=1');
+    await expect(page.getByTestId('my-log').locator('tbody tr')).toHaveCount(1);
+  });
+});
