@@ -43,6 +43,11 @@ test('an admin sees people, budgets and the audit log, and a budget change is au
   await page.getByRole('button', { name: 'Save budget' }).click();
   await expect(page.getByRole('cell', { name: 'budget.set-policy' }).first()).toBeVisible();
   await expect(page.getByRole('cell', { name: 'Role: leader' })).toBeVisible();
+  // The organisation's own lists: a new category is added and audited.
+  await page.getByLabel('New entry').fill('Lost luggage');
+  await page.getByRole('button', { name: 'Add to list' }).click();
+  await expect(page.getByRole('cell', { name: 'Lost luggage', exact: true })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'taxonomy.add' })).toBeVisible();
   await page.screenshot({ path: 'screenshots/admin.png', fullPage: true });
 });
 

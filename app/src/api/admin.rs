@@ -13,6 +13,9 @@ use crate::store::accounts::NewAuditEntry;
 pub struct AdminSnapshot {
     pub organisation_name: String,
     pub currency: String,
+    pub time_zone: String,
+    /// Every list entry: (kind, code, label, active).
+    pub taxonomy: Vec<(String, String, String, bool)>,
     pub locations: Vec<(i64, String)>,
     pub teams: Vec<TeamView>,
     pub people: Vec<PersonView>,
@@ -202,9 +205,17 @@ pub async fn admin_overview() -> Result<AdminSnapshot, ApiError> {
             extra_per_day: format_minor(b.extra_per_day, currency),
         })
         .collect();
+    let taxonomy = store
+        .taxonomy_all(org)
+        .await?
+        .into_iter()
+        .map(|(row, active)| (row.kind, row.code, row.label, active))
+        .collect();
     Ok(AdminSnapshot {
         organisation_name: organisation.name,
         currency: organisation.currency,
+        time_zone: organisation.time_zone,
+        taxonomy,
         teams: teams
             .iter()
             .map(|t| TeamView {
@@ -533,4 +544,296 @@ pub async fn audit_entries() -> Result<Vec<AuditView>, ApiError> {
             after: e.after_json,
         })
         .collect())
+}
+
+/// Changes the organisation's name, default currency and default time zone.
+#[server(endpoint = "admin/update-organisation")]
+pub async fn update_organisation(
+    name: String,
+    currency: String,
+    time_zone: String,
+) -> Result<(), ApiError> {
+    use crate::domain::{budget_day::parse_time_zone, money::Currency};
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::Validation(
+            "Give the organisation a name of up to 80 characters.".into(),
+        ));
+    }
+    let currency = Currency::parse(&currency).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let zone = parse_time_zone(&time_zone).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let before = store.organisation(caller.organisation_id).await?;
+    let after = store
+        .update_organisation(caller.organisation_id, name, currency, zone)
+        .await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: "organisation.update",
+                subject: &format!("organisation:{}", caller.organisation_id),
+                before: Some(serde_json::json!({ "name": before.name, "currency": before.currency, "time_zone": before.time_zone })),
+                after: Some(serde_json::json!({ "name": after.name, "currency": after.currency, "time_zone": after.time_zone })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Adds a location with its own time zone and currency.
+#[server(endpoint = "admin/add-location")]
+pub async fn add_location(
+    name: String,
+    time_zone: String,
+    currency: String,
+) -> Result<(), ApiError> {
+    use crate::domain::{budget_day::parse_time_zone, money::Currency};
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::Validation(
+            "Give the location a name of up to 80 characters.".into(),
+        ));
+    }
+    let currency = Currency::parse(&currency).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let zone = parse_time_zone(&time_zone).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let location = store
+        .create_location(caller.organisation_id, name, zone, currency, request.now)
+        .await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: "location.create",
+                subject: &format!("location:{}", location.id),
+                before: None,
+                after: Some(serde_json::json!({ "name": location.name, "time_zone": location.time_zone, "currency": location.currency })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Adds a team at a location, with the touchpoint its recoveries default to.
+#[server(endpoint = "admin/add-team")]
+pub async fn add_team(
+    location_id: i64,
+    name: String,
+    default_touchpoint: String,
+) -> Result<(), ApiError> {
+    use crate::domain::org::TaxonomyKind;
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::Validation(
+            "Give the team a name of up to 80 characters.".into(),
+        ));
+    }
+    let touchpoint = match default_touchpoint.trim() {
+        "" => None,
+        code => {
+            let codes = store
+                .taxonomy_codes(caller.organisation_id, TaxonomyKind::Touchpoint)
+                .await?;
+            if !codes.iter().any(|c| c == code) {
+                return Err(ApiError::Validation(
+                    "Choose a touchpoint from the list.".into(),
+                ));
+            }
+            Some(code.to_string())
+        }
+    };
+    let team = store
+        .create_team(
+            caller.organisation_id,
+            location_id,
+            name,
+            touchpoint.as_deref(),
+            request.now,
+        )
+        .await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: "team.create",
+                subject: &format!("team:{}", team.id),
+                before: None,
+                after: Some(serde_json::json!({ "name": team.name, "location_id": location_id, "default_touchpoint": team.default_touchpoint })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Adds an entry to a list: categories, touchpoints, remedies, causes or channels.
+#[server(endpoint = "admin/add-taxonomy")]
+pub async fn add_taxonomy_entry(kind: String, label: String) -> Result<(), ApiError> {
+    use crate::domain::org::TaxonomyKind;
+    let (request, caller) = server::admin().await?;
+    let kind = TaxonomyKind::parse(&kind).map_err(|e| ApiError::Validation(e.to_string()))?;
+    if matches!(
+        kind,
+        TaxonomyKind::Remedy | TaxonomyKind::Cause | TaxonomyKind::Channel
+    ) {
+        // These are the product's fixed lists: the form and the reports rely on their codes.
+        return Err(ApiError::Validation(
+            "Remedies, causes and channels are fixed lists; add categories or touchpoints.".into(),
+        ));
+    }
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 60 {
+        return Err(ApiError::Validation(
+            "Give the entry a name of up to 60 characters.".into(),
+        ));
+    }
+    let store = &request.state.store;
+    let row = store
+        .add_taxonomy_entry(caller.organisation_id, kind, label)
+        .await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: "taxonomy.add",
+                subject: &format!("{}:{}", row.kind, row.code),
+                before: None,
+                after: Some(serde_json::json!({ "label": row.label })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Retires a list entry (or brings it back). Past recoveries keep naming it.
+#[server(endpoint = "admin/set-taxonomy-active")]
+pub async fn set_taxonomy_entry_active(
+    kind: String,
+    code: String,
+    active: bool,
+) -> Result<(), ApiError> {
+    use crate::domain::org::TaxonomyKind;
+    let (request, caller) = server::admin().await?;
+    let kind = TaxonomyKind::parse(&kind).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let store = &request.state.store;
+    store
+        .set_taxonomy_entry_active(caller.organisation_id, kind, &code, active)
+        .await?;
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: if active {
+                    "taxonomy.restore"
+                } else {
+                    "taxonomy.retire"
+                },
+                subject: &format!("{}:{code}", kind.as_str()),
+                before: Some(serde_json::json!({ "active": !active })),
+                after: Some(serde_json::json!({ "active": active })),
+            },
+            request.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Grants a role, organisation-wide (`location_id` empty) or at one location.
+#[server(endpoint = "admin/grant-role")]
+pub async fn grant_person_role(
+    person_id: i64,
+    role: String,
+    location_id: String,
+) -> Result<(), ApiError> {
+    change_role(person_id, role, location_id, true).await
+}
+
+/// Takes a role away.
+#[server(endpoint = "admin/revoke-role")]
+pub async fn revoke_person_role(
+    person_id: i64,
+    role: String,
+    location_id: String,
+) -> Result<(), ApiError> {
+    change_role(person_id, role, location_id, false).await
+}
+
+#[cfg(feature = "ssr")]
+async fn change_role(
+    person_id: i64,
+    role: String,
+    location_id: String,
+    grant: bool,
+) -> Result<(), ApiError> {
+    use crate::domain::org::Role;
+    let (request, caller) = server::admin().await?;
+    let store = &request.state.store;
+    let role = Role::parse(&role).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let location_id = match location_id.trim() {
+        "" => None,
+        id => Some(
+            id.parse::<i64>()
+                .map_err(|_| ApiError::Validation("Choose a location.".into()))?,
+        ),
+    };
+    store.person(caller.organisation_id, person_id).await?;
+    if let Some(id) = location_id {
+        if !store
+            .locations(caller.organisation_id)
+            .await?
+            .iter()
+            .any(|l| l.id == id)
+        {
+            return Err(ApiError::NotFound("location".into()));
+        }
+    }
+    if grant {
+        store
+            .grant_role(
+                caller.organisation_id,
+                person_id,
+                role,
+                location_id,
+                request.now,
+            )
+            .await?;
+    } else {
+        if person_id == caller.person_id && role == Role::Admin {
+            return Err(ApiError::Validation(
+                "You cannot take away your own admin role.".into(),
+            ));
+        }
+        store
+            .revoke_role(caller.organisation_id, person_id, role, location_id)
+            .await?;
+    }
+    let grant_json = serde_json::json!({ "role": role.as_str(), "location_id": location_id });
+    store
+        .audit(
+            &NewAuditEntry {
+                organisation_id: caller.organisation_id,
+                actor_id: Some(caller.person_id),
+                action: if grant { "role.grant" } else { "role.revoke" },
+                subject: &format!("person:{person_id}"),
+                before: (!grant).then(|| grant_json.clone()),
+                after: grant.then_some(grant_json),
+            },
+            request.now,
+        )
+        .await?;
+    // Roles are read on every request, so the change applies at once; no session to touch.
+    Ok(())
 }

@@ -6,8 +6,9 @@ use leptos_meta::Title;
 
 use crate::{
     api::admin::{
-        admin_overview, audit_entries, AddBudgetBoost, AddPerson, AdminSnapshot, ResetPin,
-        RevokeSessions, SetBudgetPolicy, SetPersonActive,
+        admin_overview, audit_entries, AddBudgetBoost, AddLocation, AddPerson, AddTaxonomyEntry,
+        AddTeam, AdminSnapshot, GrantPersonRole, ResetPin, RevokePersonRole, RevokeSessions,
+        SetBudgetPolicy, SetPersonActive, SetTaxonomyEntryActive, UpdateOrganisation,
     },
     components::feedback::{error_message, ActionError},
     domain::org::Role,
@@ -21,6 +22,15 @@ pub fn AdminPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeSessions>::new();
     let set_policy = ServerAction::<SetBudgetPolicy>::new();
     let add_boost = ServerAction::<AddBudgetBoost>::new();
+    let structure = StructureActions {
+        update_organisation: ServerAction::<UpdateOrganisation>::new(),
+        add_location: ServerAction::<AddLocation>::new(),
+        add_team: ServerAction::<AddTeam>::new(),
+        add_entry: ServerAction::<AddTaxonomyEntry>::new(),
+        set_entry_active: ServerAction::<SetTaxonomyEntryActive>::new(),
+        grant_role: ServerAction::<GrantPersonRole>::new(),
+        revoke_role: ServerAction::<RevokePersonRole>::new(),
+    };
     let changes = move || {
         (
             add_person.version().get(),
@@ -29,6 +39,7 @@ pub fn AdminPage() -> impl IntoView {
             revoke.version().get(),
             set_policy.version().get(),
             add_boost.version().get(),
+            structure.version(),
         )
     };
     let overview = Resource::new(changes, |_| admin_overview());
@@ -48,7 +59,8 @@ pub fn AdminPage() -> impl IntoView {
                     Ok(snapshot) => view! {
                         <h1>{format!("Administration · {}", snapshot.organisation_name)}</h1>
                         <People snapshot=snapshot.clone() add_person reset_pin set_active revoke/>
-                        <Budgets snapshot set_policy add_boost/>
+                        <Budgets snapshot=snapshot.clone() set_policy add_boost/>
+                        <Structure snapshot actions=structure/>
                     }.into_any(),
                 }
             })}
@@ -249,4 +261,198 @@ fn scope_options(scopes: &[(String, String)]) -> impl IntoView {
         .iter()
         .map(|(value, label)| view! { <option value=value.clone()>{label.clone()}</option> })
         .collect_view()
+}
+
+/// The actions of the organisation, structure, lists and roles sections.
+#[derive(Clone, Copy)]
+struct StructureActions {
+    update_organisation: ServerAction<UpdateOrganisation>,
+    add_location: ServerAction<AddLocation>,
+    add_team: ServerAction<AddTeam>,
+    add_entry: ServerAction<AddTaxonomyEntry>,
+    set_entry_active: ServerAction<SetTaxonomyEntryActive>,
+    grant_role: ServerAction<GrantPersonRole>,
+    revoke_role: ServerAction<RevokePersonRole>,
+}
+
+impl StructureActions {
+    /// Changes whenever any of them ran, so the page reloads its data.
+    fn version(&self) -> usize {
+        self.update_organisation.version().get()
+            + self.add_location.version().get()
+            + self.add_team.version().get()
+            + self.add_entry.version().get()
+            + self.set_entry_active.version().get()
+            + self.grant_role.version().get()
+            + self.revoke_role.version().get()
+    }
+}
+
+#[component]
+fn Structure(snapshot: AdminSnapshot, actions: StructureActions) -> impl IntoView {
+    let StructureActions {
+        update_organisation,
+        add_location,
+        add_team,
+        add_entry,
+        set_entry_active,
+        grant_role,
+        revoke_role,
+    } = actions;
+    let location_options = |locations: &[(i64, String)]| {
+        locations
+            .iter()
+            .map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> })
+            .collect_view()
+    };
+    let touchpoints: Vec<(String, String)> = snapshot
+        .taxonomy
+        .iter()
+        .filter(|(kind, _, _, active)| kind == "touchpoint" && *active)
+        .map(|(_, code, label, _)| (code.clone(), label.clone()))
+        .collect();
+    let people: Vec<(i64, String)> = snapshot
+        .people
+        .iter()
+        .map(|p| (p.id, p.display_name.clone()))
+        .collect();
+    let (team_locations, role_locations, revoke_locations) = (
+        snapshot.locations.clone(),
+        snapshot.locations.clone(),
+        snapshot.locations.clone(),
+    );
+    let (grant_people, revoke_people) = (people.clone(), people);
+    let person_options = |people: &[(i64, String)]| {
+        people
+            .iter()
+            .map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> })
+            .collect_view()
+    };
+    // Each form's children are their own closure: give each its own copies.
+    let (org_name, org_currency, org_zone) = (
+        snapshot.organisation_name.clone(),
+        snapshot.currency.clone(),
+        snapshot.time_zone.clone(),
+    );
+    let (new_location_currency, new_location_zone) =
+        (snapshot.currency.clone(), snapshot.time_zone.clone());
+    let role_options = || {
+        Role::ALL
+            .iter()
+            .map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> })
+            .collect_view()
+    };
+    view! {
+        <section class="card" aria-labelledby="organisation-heading">
+            <h2 id="organisation-heading">"Organisation"</h2>
+            <ActionForm action=update_organisation attr:class="grid-form">
+                <label for="org-name">"Name"</label>
+                <input id="org-name" name="name" value=org_name required maxlength="80"/>
+                <label for="org-currency">"Default currency (ISO code)"</label>
+                <input id="org-currency" name="currency" value=org_currency required maxlength="3"/>
+                <label for="org-zone">"Default time zone (IANA)"</label>
+                <input id="org-zone" name="time_zone" value=org_zone required/>
+                <button type="submit" class="button primary">"Save organisation"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || update_organisation.value().with(error_message))/>
+
+            <h3>"Locations and teams"</h3>
+            <ul>
+                {snapshot.locations.iter().map(|(id, name)| {
+                    let teams: Vec<String> = snapshot.teams.iter().filter(|t| t.location == *name).map(|t| t.name.clone()).collect();
+                    view! { <li data-location=id.to_string()><strong>{name.clone()}</strong>{format!(": {}", teams.join(", "))}</li> }
+                }).collect_view()}
+            </ul>
+            <ActionForm action=add_location attr:class="grid-form">
+                <label for="location-name">"New location"</label>
+                <input id="location-name" name="name" required maxlength="80"/>
+                <label for="location-zone">"Time zone (IANA)"</label>
+                <input id="location-zone" name="time_zone" value=new_location_zone required/>
+                <label for="location-currency">"Currency (ISO code)"</label>
+                <input id="location-currency" name="currency" value=new_location_currency required maxlength="3"/>
+                <button type="submit" class="button">"Add location"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || add_location.value().with(error_message))/>
+            <ActionForm action=add_team attr:class="grid-form">
+                <label for="team-location">"Location"</label>
+                <select id="team-location" name="location_id">{location_options(&team_locations)}</select>
+                <label for="team-name">"New team"</label>
+                <input id="team-name" name="name" required maxlength="80"/>
+                <label for="team-touchpoint">"Default touchpoint"</label>
+                <select id="team-touchpoint" name="default_touchpoint">
+                    <option value="">"None"</option>
+                    {touchpoints.into_iter().map(|(code, label)| view! { <option value=code>{label}</option> }).collect_view()}
+                </select>
+                <button type="submit" class="button">"Add team"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || add_team.value().with(error_message))/>
+        </section>
+
+        <section class="card" aria-labelledby="lists-heading">
+            <h2 id="lists-heading">"Lists"</h2>
+            <p>"Categories and touchpoints are the organisation's own; remedies, causes and channels are fixed. A retired entry disappears from the tablet but stays on past recoveries."</p>
+            <table class="table">
+                <thead><tr><th>"List"</th><th>"Entry"</th><th>"Status"</th><th>"Action"</th></tr></thead>
+                <tbody>
+                    {snapshot.taxonomy.into_iter().filter(|(kind, _, _, _)| kind == "category" || kind == "touchpoint").map(|(kind, code, label, active)| view! {
+                        <tr>
+                            <td>{kind.clone()}</td>
+                            <td>{label}</td>
+                            <td>{if active { "in use" } else { "retired" }}</td>
+                            <td>
+                                <ActionForm action=set_entry_active attr:class="inline">
+                                    <input type="hidden" name="kind" value=kind/>
+                                    <input type="hidden" name="code" value=code/>
+                                    <input type="hidden" name="active" value=(!active).to_string()/>
+                                    <button type="submit" class="button small">{if active { "Retire" } else { "Restore" }}</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <ActionError message=Signal::derive(move || set_entry_active.value().with(error_message))/>
+            <ActionForm action=add_entry attr:class="grid-form">
+                <label for="entry-kind">"List"</label>
+                <select id="entry-kind" name="kind">
+                    <option value="category">"Categories"</option>
+                    <option value="touchpoint">"Touchpoints"</option>
+                </select>
+                <label for="entry-label">"New entry"</label>
+                <input id="entry-label" name="label" required maxlength="60"/>
+                <button type="submit" class="button">"Add to list"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || add_entry.value().with(error_message))/>
+        </section>
+
+        <section class="card" aria-labelledby="roles-heading">
+            <h2 id="roles-heading">"Roles"</h2>
+            <ActionForm action=grant_role attr:class="grid-form">
+                <label for="grant-person">"Person"</label>
+                <select id="grant-person" name="person_id">{person_options(&grant_people)}</select>
+                <label for="grant-role">"Role"</label>
+                <select id="grant-role" name="role">{role_options()}</select>
+                <label for="grant-location">"Where"</label>
+                <select id="grant-location" name="location_id">
+                    <option value="">"Everywhere in the organisation"</option>
+                    {location_options(&role_locations)}
+                </select>
+                <button type="submit" class="button">"Grant role"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || grant_role.value().with(error_message))/>
+            <ActionForm action=revoke_role attr:class="grid-form">
+                <label for="revoke-person">"Person"</label>
+                <select id="revoke-person" name="person_id">{person_options(&revoke_people)}</select>
+                <label for="revoke-role">"Role"</label>
+                <select id="revoke-role" name="role">{role_options()}</select>
+                <label for="revoke-location">"Where"</label>
+                <select id="revoke-location" name="location_id">
+                    <option value="">"Everywhere in the organisation"</option>
+                    {location_options(&revoke_locations)}
+                </select>
+                <button type="submit" class="button">"Take role away"</button>
+            </ActionForm>
+            <ActionError message=Signal::derive(move || revoke_role.value().with(error_message))/>
+        </section>
+    }
 }

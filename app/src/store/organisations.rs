@@ -408,6 +408,141 @@ impl Store {
             .collect())
     }
 
+    /// Changes an organisation's name, default currency and default time zone.
+    pub async fn update_organisation(
+        &self,
+        organisation_id: i64,
+        name: &str,
+        currency: Currency,
+        time_zone: chrono_tz::Tz,
+    ) -> Result<Organisation, StoreError> {
+        dispatch!(self, pool => {
+            sqlx::query_as(
+                "UPDATE organisations SET name = $2, currency = $3, time_zone = $4 WHERE id = $1
+                 RETURNING id, name, slug, industry, currency, time_zone",
+            )
+            .bind(organisation_id)
+            .bind(name.trim())
+            .bind(currency.code())
+            .bind(time_zone.name())
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("organisation"))
+        })
+    }
+
+    /// Adds an entry to one of the organisation's lists (its code is made from the label).
+    pub async fn add_taxonomy_entry(
+        &self,
+        organisation_id: i64,
+        kind: TaxonomyKind,
+        label: &str,
+    ) -> Result<TaxonomyRow, StoreError> {
+        let code = crate::domain::org::slugify(label);
+        if code.is_empty() {
+            return Err(StoreError::Invalid(
+                "give the entry a name with letters or digits".into(),
+            ));
+        }
+        dispatch!(self, pool => {
+            sqlx::query_as(
+                "INSERT INTO taxonomy_entries (organisation_id, kind, code, label, position, active)
+                 SELECT $1, $2, $3, $4, COALESCE(MAX(position), -1) + 1, TRUE
+                 FROM taxonomy_entries WHERE organisation_id = $1 AND kind = $2
+                 RETURNING kind, code, label, position",
+            )
+            .bind(organisation_id)
+            .bind(kind.as_str())
+            .bind(&code)
+            .bind(label.trim())
+            .fetch_one(pool)
+            .await
+            .map_err(|e| StoreError::duplicate_or(e, || format!("{label} is already in the list")))
+        })
+    }
+
+    /// Retires (or brings back) a list entry. Entries are never deleted: old recoveries
+    /// still name them.
+    pub async fn set_taxonomy_entry_active(
+        &self,
+        organisation_id: i64,
+        kind: TaxonomyKind,
+        code: &str,
+        active: bool,
+    ) -> Result<(), StoreError> {
+        let updated = dispatch!(self, pool => {
+            sqlx::query("UPDATE taxonomy_entries SET active = $4 WHERE organisation_id = $1 AND kind = $2 AND code = $3")
+                .bind(organisation_id)
+                .bind(kind.as_str())
+                .bind(code)
+                .bind(active)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if updated == 0 {
+            return Err(StoreError::NotFound("list entry"));
+        }
+        Ok(())
+    }
+
+    /// Every list entry, retired ones included (for the admin screen).
+    pub async fn taxonomy_all(
+        &self,
+        organisation_id: i64,
+    ) -> Result<Vec<(TaxonomyRow, bool)>, StoreError> {
+        let rows: Vec<(String, String, String, i64, bool)> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT kind, code, label, position, active FROM taxonomy_entries
+                 WHERE organisation_id = $1 ORDER BY kind, position",
+            )
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(kind, code, label, position, active)| {
+                (
+                    TaxonomyRow {
+                        kind,
+                        code,
+                        label,
+                        position,
+                    },
+                    active,
+                )
+            })
+            .collect())
+    }
+
+    /// Takes a role away (organisation-wide when `location_id` is None, else at that location).
+    pub async fn revoke_role(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+        role: Role,
+        location_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let scope_key = location_id.map_or_else(|| "org".to_string(), |id| id.to_string());
+        let deleted = dispatch!(self, pool => {
+            sqlx::query(
+                "DELETE FROM role_grants WHERE organisation_id = $1 AND person_id = $2 AND role = $3 AND scope_key = $4",
+            )
+            .bind(organisation_id)
+            .bind(person_id)
+            .bind(role.as_str())
+            .bind(&scope_key)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if deleted == 0 {
+            return Err(StoreError::NotFound("role grant"));
+        }
+        Ok(())
+    }
+
     /// Sets (creates or replaces) the budget policy of one scope.
     pub async fn set_policy(
         &self,

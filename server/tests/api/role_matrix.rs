@@ -74,7 +74,17 @@ fn expected(endpoint: &str, who: Who) -> u16 {
         // Administration: admins only; organisation A's ids are not found from organisation B.
         (_, Anonymous) => 401,
         (_, Admin) => OK,
-        ("admin/overview" | "admin/audit", OtherOrgAdmin) => OK,
+        // These act on the caller's own organisation: another organisation's admin changes
+        // their own, never A's.
+        (
+            "admin/overview"
+            | "admin/audit"
+            | "admin/update-organisation"
+            | "admin/add-location"
+            | "admin/add-taxonomy"
+            | "admin/set-taxonomy-active",
+            OtherOrgAdmin,
+        ) => OK,
         (_, OtherOrgAdmin) => 404,
         (_, _) => 403,
     }
@@ -115,6 +125,7 @@ async fn matrix(kind: Db) {
         let unique = format!("{who:?}").to_lowercase();
         let username = format!("new.{unique}");
         let key = format!("matrix-{unique}");
+        let branch = format!("Branch {unique}");
         let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
             ("status", vec![]),
             ("today", vec![]),
@@ -180,6 +191,54 @@ async fn matrix(kind: Db) {
                     ("reason", "Test"),
                 ],
             ),
+            (
+                "admin/update-organisation",
+                vec![
+                    ("name", "Renamed hotels"),
+                    ("currency", "EUR"),
+                    ("time_zone", "Europe/Lisbon"),
+                ],
+            ),
+            (
+                "admin/add-location",
+                vec![
+                    ("name", &branch),
+                    ("time_zone", "Atlantic/Madeira"),
+                    ("currency", "EUR"),
+                ],
+            ),
+            (
+                "admin/add-team",
+                vec![
+                    ("location_id", &location),
+                    ("name", &branch),
+                    ("default_touchpoint", "front-desk"),
+                ],
+            ),
+            (
+                "admin/add-taxonomy",
+                vec![("kind", "category"), ("label", &branch)],
+            ),
+            (
+                "admin/set-taxonomy-active",
+                vec![("kind", "category"), ("code", "noise"), ("active", "true")],
+            ),
+            (
+                "admin/grant-role",
+                vec![
+                    ("person_id", &extra),
+                    ("role", "supervisor"),
+                    ("location_id", ""),
+                ],
+            ),
+            (
+                "admin/revoke-role",
+                vec![
+                    ("person_id", &extra),
+                    ("role", "supervisor"),
+                    ("location_id", ""),
+                ],
+            ),
             // Last: it replaces the caller's personal session with a tablet session.
             ("set-up-tablet", vec![("location_id", &location)]),
         ];
@@ -211,7 +270,15 @@ async fn matrix(kind: Db) {
             }
             // What an admin of B sees is B's, never A's.
             if *endpoint == "admin/overview" && who == Who::OtherOrgAdmin {
-                assert_eq!(answer.body["organisation_name"], "b hotels");
+                let name = answer.body["organisation_name"]
+                    .as_str()
+                    .unwrap_or_default();
+                assert!(name == "b hotels" || name == "Renamed hotels", "{name}");
+                let locations = answer.body["locations"].to_string();
+                assert!(
+                    !locations.contains("Branch admin\""),
+                    "B sees A's location: {locations}"
+                );
             }
         }
     }
