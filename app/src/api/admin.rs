@@ -6,8 +6,6 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-#[cfg(feature = "ssr")]
-use crate::store::accounts::NewAuditEntry;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminSnapshot {
@@ -78,7 +76,7 @@ mod server {
             org::Role,
             policy::{BudgetPolicy, PolicyScope},
         },
-        store::Store,
+        store::{accounts::NewAuditEntry, Store},
     };
 
     /// The request and its caller, who must be an admin.
@@ -139,6 +137,50 @@ mod server {
             PolicyScope::Team(id) => format!("team:{id}"),
             PolicyScope::Person(id) => format!("person:{id}"),
         }
+    }
+
+    /// Appends one administrative change to the organisation's audit log.
+    pub async fn record(
+        request: &Request,
+        caller: &Caller,
+        action: &str,
+        subject: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<(), ApiError> {
+        let entry = NewAuditEntry {
+            organisation_id: caller.organisation_id,
+            actor_id: Some(caller.person_id),
+            action,
+            subject,
+            before,
+            after,
+        };
+        request.state.store.audit(&entry, request.now).await?;
+        Ok(())
+    }
+
+    /// A trimmed name of 1 to `max` characters for a `what` ("location", "team", …).
+    pub fn name<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, ApiError> {
+        let name = text.trim();
+        if name.is_empty() || name.chars().count() > max {
+            return Err(ApiError::Validation(format!(
+                "Give the {what} a name of up to {max} characters."
+            )));
+        }
+        Ok(name)
+    }
+
+    /// An ISO 4217 currency and an IANA time zone from a form.
+    pub fn currency_and_zone(
+        currency: &str,
+        zone: &str,
+    ) -> Result<(Currency, chrono_tz::Tz), ApiError> {
+        let currency =
+            Currency::parse(currency).map_err(|e| ApiError::Validation(e.to_string()))?;
+        let zone = crate::domain::budget_day::parse_time_zone(zone)
+            .map_err(|e| ApiError::Validation(e.to_string()))?;
+        Ok((currency, zone))
     }
 
     pub fn policy_json(policy: &BudgetPolicy, currency: Currency) -> serde_json::Value {
@@ -325,22 +367,18 @@ pub async fn add_person(
     store
         .grant_role(org, person.id, role, Some(location_id), request.now)
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: org,
-                actor_id: Some(caller.person_id),
-                action: "person.create",
-                subject: &format!("person:{}", person.id),
-                before: None,
-                after: Some(serde_json::json!({
-                "name": person.display_name, "username": person.username, "location_id": location_id,
-                "team_id": team_id, "role": role.as_str(), "pin_set": pin_hash.is_some(),
-            })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        "person.create",
+        &format!("person:{}", person.id),
+        None,
+        Some(serde_json::json!({
+            "name": person.display_name, "username": person.username, "location_id": location_id,
+            "team_id": team_id, "role": role.as_str(), "pin_set": pin_hash.is_some(),
+        })),
+    )
+    .await?;
     Ok(())
 }
 
@@ -357,19 +395,15 @@ pub async fn reset_pin(person_id: i64, pin: String) -> Result<(), ApiError> {
         .set_pin_hash(caller.organisation_id, person_id, &hash)
         .await?;
     store.clear_sign_in_failures(person_id).await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: "person.reset-pin",
-                subject: &format!("person:{person_id}"),
-                before: None,
-                after: None,
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        "person.reset-pin",
+        &format!("person:{person_id}"),
+        None,
+        None,
+    )
+    .await?;
     Ok(())
 }
 
@@ -393,23 +427,19 @@ pub async fn set_person_active(person_id: i64, active: bool) -> Result<(), ApiEr
             .revoke_sessions_of(caller.organisation_id, person_id, request.now)
             .await?;
     }
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: if active {
-                    "person.reactivate"
-                } else {
-                    "person.deactivate"
-                },
-                subject: &format!("person:{person_id}"),
-                before: Some(serde_json::json!({ "active": before.active })),
-                after: Some(serde_json::json!({ "active": active })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        if active {
+            "person.reactivate"
+        } else {
+            "person.deactivate"
+        },
+        &format!("person:{person_id}"),
+        Some(serde_json::json!({ "active": before.active })),
+        Some(serde_json::json!({ "active": active })),
+    )
+    .await?;
     Ok(())
 }
 
@@ -422,19 +452,15 @@ pub async fn revoke_sessions(person_id: i64) -> Result<u64, ApiError> {
     let revoked = store
         .revoke_sessions_of(caller.organisation_id, person_id, request.now)
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: "person.revoke-sessions",
-                subject: &format!("person:{person_id}"),
-                before: None,
-                after: Some(serde_json::json!({ "sessions_revoked": revoked })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        "person.revoke-sessions",
+        &format!("person:{person_id}"),
+        None,
+        Some(serde_json::json!({ "sessions_revoked": revoked })),
+    )
+    .await?;
     Ok(revoked)
 }
 
@@ -461,19 +487,15 @@ pub async fn set_budget_policy(scope: String, daily: String, cap: String) -> Res
         .into_iter()
         .find(|p| p.scope == policy.scope);
     store.set_policy(org, &policy, request.now).await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: org,
-                actor_id: Some(caller.person_id),
-                action: "budget.set-policy",
-                subject: &server::scope_key(&policy.scope),
-                before: before.map(|p| server::policy_json(&p, currency)),
-                after: Some(server::policy_json(&policy, currency)),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        "budget.set-policy",
+        &server::scope_key(&policy.scope),
+        before.map(|p| server::policy_json(&p, currency)),
+        Some(server::policy_json(&policy, currency)),
+    )
+    .await?;
     Ok(())
 }
 
@@ -507,22 +529,18 @@ pub async fn add_budget_boost(
     let boost =
         Boost::new(scope, from, to, extra).map_err(|e| ApiError::Validation(e.to_string()))?;
     store.add_boost(org, &boost, reason, request.now).await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: org,
-                actor_id: Some(caller.person_id),
-                action: "budget.add-boost",
-                subject: &server::scope_key(&boost.scope),
-                before: None,
-                after: Some(serde_json::json!({
-                    "from": from.to_string(), "to": to.to_string(),
-                    "extra_per_day": format_minor(extra, currency), "reason": reason,
-                })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        "budget.add-boost",
+        &server::scope_key(&boost.scope),
+        None,
+        Some(serde_json::json!({
+            "from": from.to_string(), "to": to.to_string(),
+            "extra_per_day": format_minor(extra, currency), "reason": reason,
+        })),
+    )
+    .await?;
     Ok(())
 }
 
@@ -553,34 +571,15 @@ pub async fn update_organisation(
     currency: String,
     time_zone: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::{budget_day::parse_time_zone, money::Currency};
     let (request, caller) = server::admin().await?;
     let store = &request.state.store;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
-        return Err(ApiError::Validation(
-            "Give the organisation a name of up to 80 characters.".into(),
-        ));
-    }
-    let currency = Currency::parse(&currency).map_err(|e| ApiError::Validation(e.to_string()))?;
-    let zone = parse_time_zone(&time_zone).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let name = server::name(&name, "organisation", 80)?;
+    let (currency, zone) = server::currency_and_zone(&currency, &time_zone)?;
     let before = store.organisation(caller.organisation_id).await?;
     let after = store
         .update_organisation(caller.organisation_id, name, currency, zone)
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: "organisation.update",
-                subject: &format!("organisation:{}", caller.organisation_id),
-                before: Some(serde_json::json!({ "name": before.name, "currency": before.currency, "time_zone": before.time_zone })),
-                after: Some(serde_json::json!({ "name": after.name, "currency": after.currency, "time_zone": after.time_zone })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(&request, &caller, "organisation.update", &format!("organisation:{}", caller.organisation_id), Some(serde_json::json!({ "name": before.name, "currency": before.currency, "time_zone": before.time_zone })), Some(serde_json::json!({ "name": after.name, "currency": after.currency, "time_zone": after.time_zone }))).await?;
     Ok(())
 }
 
@@ -591,33 +590,14 @@ pub async fn add_location(
     time_zone: String,
     currency: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::{budget_day::parse_time_zone, money::Currency};
     let (request, caller) = server::admin().await?;
     let store = &request.state.store;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
-        return Err(ApiError::Validation(
-            "Give the location a name of up to 80 characters.".into(),
-        ));
-    }
-    let currency = Currency::parse(&currency).map_err(|e| ApiError::Validation(e.to_string()))?;
-    let zone = parse_time_zone(&time_zone).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let name = server::name(&name, "location", 80)?;
+    let (currency, zone) = server::currency_and_zone(&currency, &time_zone)?;
     let location = store
         .create_location(caller.organisation_id, name, zone, currency, request.now)
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: "location.create",
-                subject: &format!("location:{}", location.id),
-                before: None,
-                after: Some(serde_json::json!({ "name": location.name, "time_zone": location.time_zone, "currency": location.currency })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(&request, &caller, "location.create", &format!("location:{}", location.id), None, Some(serde_json::json!({ "name": location.name, "time_zone": location.time_zone, "currency": location.currency }))).await?;
     Ok(())
 }
 
@@ -631,12 +611,7 @@ pub async fn add_team(
     use crate::domain::org::TaxonomyKind;
     let (request, caller) = server::admin().await?;
     let store = &request.state.store;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
-        return Err(ApiError::Validation(
-            "Give the team a name of up to 80 characters.".into(),
-        ));
-    }
+    let name = server::name(&name, "team", 80)?;
     let touchpoint = match default_touchpoint.trim() {
         "" => None,
         code => {
@@ -660,19 +635,7 @@ pub async fn add_team(
             request.now,
         )
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: "team.create",
-                subject: &format!("team:{}", team.id),
-                before: None,
-                after: Some(serde_json::json!({ "name": team.name, "location_id": location_id, "default_touchpoint": team.default_touchpoint })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(&request, &caller, "team.create", &format!("team:{}", team.id), None, Some(serde_json::json!({ "name": team.name, "location_id": location_id, "default_touchpoint": team.default_touchpoint }))).await?;
     Ok(())
 }
 
@@ -701,19 +664,15 @@ pub async fn add_taxonomy_entry(kind: String, label: String) -> Result<(), ApiEr
     let row = store
         .add_taxonomy_entry(caller.organisation_id, kind, label)
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: "taxonomy.add",
-                subject: &format!("{}:{}", row.kind, row.code),
-                before: None,
-                after: Some(serde_json::json!({ "label": row.label })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        "taxonomy.add",
+        &format!("{}:{}", row.kind, row.code),
+        None,
+        Some(serde_json::json!({ "label": row.label })),
+    )
+    .await?;
     Ok(())
 }
 
@@ -731,23 +690,19 @@ pub async fn set_taxonomy_entry_active(
     store
         .set_taxonomy_entry_active(caller.organisation_id, kind, &code, active)
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: if active {
-                    "taxonomy.restore"
-                } else {
-                    "taxonomy.retire"
-                },
-                subject: &format!("{}:{code}", kind.as_str()),
-                before: Some(serde_json::json!({ "active": !active })),
-                after: Some(serde_json::json!({ "active": active })),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        if active {
+            "taxonomy.restore"
+        } else {
+            "taxonomy.retire"
+        },
+        &format!("{}:{code}", kind.as_str()),
+        Some(serde_json::json!({ "active": !active })),
+        Some(serde_json::json!({ "active": active })),
+    )
+    .await?;
     Ok(())
 }
 
@@ -821,19 +776,15 @@ async fn change_role(
             .await?;
     }
     let grant_json = serde_json::json!({ "role": role.as_str(), "location_id": location_id });
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: caller.organisation_id,
-                actor_id: Some(caller.person_id),
-                action: if grant { "role.grant" } else { "role.revoke" },
-                subject: &format!("person:{person_id}"),
-                before: (!grant).then(|| grant_json.clone()),
-                after: grant.then_some(grant_json),
-            },
-            request.now,
-        )
-        .await?;
+    server::record(
+        &request,
+        &caller,
+        if grant { "role.grant" } else { "role.revoke" },
+        &format!("person:{person_id}"),
+        (!grant).then(|| grant_json.clone()),
+        grant.then_some(grant_json),
+    )
+    .await?;
     // Roles are read on every request, so the change applies at once; no session to touch.
     Ok(())
 }
