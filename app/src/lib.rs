@@ -9,6 +9,8 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod events;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -83,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("today") view=pages::today::TodayPage ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("log") view=pages::log::LogPage ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("my-log") view=pages::my_log::MyLogPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("approvals") view=pages::approvals::ApprovalsPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
         </Router>

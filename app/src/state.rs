@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::{auth::session::SessionLimits, store::Store};
+use crate::{auth::session::SessionLimits, events::LedgerEvents, store::Store};
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
@@ -23,4 +23,7 @@ pub struct AppState {
     /// that a failed sign-in takes the same time either way.
     #[from_ref(skip)]
     pub dummy_hash: Arc<str>,
+    /// Approval-queue changes, for live queues on this server.
+    #[from_ref(skip)]
+    pub events: LedgerEvents,
 }

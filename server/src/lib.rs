@@ -6,6 +6,7 @@ pub mod demo;
 pub mod ops;
 pub mod telemetry;
 
+pub mod live;
 pub mod security;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -62,6 +63,7 @@ impl Application {
             secure_cookies: config.secure_cookies,
             trust_proxy: config.trust_proxy,
             dummy_hash,
+            events: Default::default(),
         };
         Ok(Application {
             port: address.port(),
@@ -104,6 +106,7 @@ fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health))
+        .route("/events/approvals", get(live::approval_events))
         // A fresh CSP nonce per page; the shell puts it in the header and on inline scripts.
         .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, move || {
             shell(options.clone())

@@ -3,6 +3,7 @@
 //! checks the caller's role itself.
 
 pub mod admin;
+pub mod approvals;
 #[cfg(feature = "ssr")]
 pub mod caller;
 pub mod error;

@@ -364,7 +364,7 @@ pub async fn log_recovery(
     };
     let (request, caller) = server::front_line().await?;
     let store = &request.state.store;
-    let (_location, _zone, currency) = server::home(store, &caller).await?;
+    let (location, _zone, currency) = server::home(store, &caller).await?;
     let taxonomy = Taxonomy {
         categories: store
             .taxonomy_codes(caller.organisation_id, TaxonomyKind::Category)
@@ -400,6 +400,12 @@ pub async fn log_recovery(
             request.now,
         )
         .await?;
+    if receipt.excess_minor > 0 && !receipt.replayed {
+        request
+            .state
+            .events
+            .queue_changed(caller.organisation_id, location.id);
+    }
     // A plain form post (no JavaScript) lands on the form again, showing this receipt.
     let plain_form_post = request
         .headers

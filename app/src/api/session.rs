@@ -22,6 +22,8 @@ pub struct Me {
     /// Locations where this person may set up a shared tablet.
     pub tablet_locations: Vec<(i64, String)>,
     pub is_admin: bool,
+    /// Supervisors and above see the approval queue.
+    pub can_approve: bool,
 }
 
 /// A shared tablet's picker.
@@ -239,6 +241,7 @@ pub async fn who_am_i() -> Result<Option<Me>, ApiError> {
             tablet_location,
             tablet_locations: Vec::new(),
             is_admin: false,
+            can_approve: false,
         },
         Some(caller) => Me {
             tablet_locations: if row.tablet_location_id.is_some() {
@@ -251,6 +254,7 @@ pub async fn who_am_i() -> Result<Option<Me>, ApiError> {
                     .collect()
             },
             is_admin: caller.has(Role::Admin),
+            can_approve: caller.has(Role::Supervisor),
             roles: caller
                 .grants
                 .iter()

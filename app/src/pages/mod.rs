@@ -1,6 +1,7 @@
 //! The pages, one per file.
 
 pub mod admin;
+pub mod approvals;
 pub mod home;
 pub mod log;
 pub mod my_log;

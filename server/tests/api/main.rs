@@ -1,6 +1,7 @@
 //! API tests: the real application on port 0 with a fresh database, spoken to over HTTP the
 //! way the browser does.
 
+mod approvals;
 mod auth;
 mod basics;
 mod front_line;

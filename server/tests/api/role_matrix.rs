@@ -66,6 +66,16 @@ fn expected(endpoint: &str, who: Who) -> u16 {
         ("complete-follow-up", Staff) => OK,
         ("complete-follow-up", OtherOrgAdmin) => 404,
         ("complete-follow-up", _) => 409,
+        // The approval queue: supervisors and above, their own organisation's.
+        ("approvals/queue", Anonymous) => 401,
+        ("approvals/queue", Staff) => 403,
+        ("approvals/queue", _) => OK,
+        // Staff A's request: the first supervisor decides, the next ones are told it is done.
+        ("approvals/resolve", Anonymous) => 401,
+        ("approvals/resolve", Staff) => 403,
+        ("approvals/resolve", Supervisor) => OK,
+        ("approvals/resolve", OtherOrgAdmin) => 404,
+        ("approvals/resolve", _) => 409,
         // Supervisors and above, for a location of their own organisation.
         ("set-up-tablet", Anonymous) => 401,
         ("set-up-tablet", Staff) => 403,
@@ -118,6 +128,23 @@ async fn matrix(kind: Db) {
         .as_i64()
         .expect("set-up recovery")
         .to_string();
+    // And one over staff.a's budget (none is set: all of it waits for approval).
+    let over = app
+        .call(
+            &staff_session,
+            "log-recovery",
+            &[
+                ("idempotency_key", "matrix-pending"),
+                ("category", "noise"),
+                ("remedy", "discount"),
+                ("amount", "10"),
+                ("reaction", "satisfied"),
+                ("touchpoint", "front-desk"),
+            ],
+        )
+        .await;
+    assert_eq!(over.body["status"], "pending", "{over:?}");
+    let pending = over.body["recovery_id"].as_i64().unwrap().to_string();
 
     let mut failures = Vec::new();
     let mut allowed_admin_changes = 0;
@@ -126,6 +153,7 @@ async fn matrix(kind: Db) {
         let username = format!("new.{unique}");
         let key = format!("matrix-{unique}");
         let branch = format!("Branch {unique}");
+        let decision_key = format!("decide-{unique}");
         let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
             ("status", vec![]),
             ("today", vec![]),
@@ -148,6 +176,17 @@ async fn matrix(kind: Db) {
                 vec![
                     ("recovery_id", &recovery),
                     ("note", "Called the guest back"),
+                ],
+            ),
+            ("approvals/queue", vec![]),
+            (
+                "approvals/resolve",
+                vec![
+                    ("recovery_id", &pending),
+                    ("decision", "approve"),
+                    ("amount", ""),
+                    ("reason", ""),
+                    ("idempotency_key", &decision_key),
                 ],
             ),
             ("me", vec![]),

@@ -1,0 +1,227 @@
+//! The supervisor's approval queue: requests over budget in the supervisor's locations, each
+//! with its full context and the person's budget today; approve all, approve part, or deny
+//! with a reason. A request resolves once; a second supervisor is told who resolved it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRequest {
+    pub recovery_id: i64,
+    pub person: String,
+    pub when: String,
+    pub what: String,
+    pub done: String,
+    pub amount: String,
+    pub covered: String,
+    pub excess: String,
+    /// The excess as a plain number, for the "approve part" field.
+    pub excess_plain: String,
+    pub reaction: String,
+    pub touchpoint: String,
+    pub customer_ref: Option<String>,
+    pub cause: Option<String>,
+    pub budget_today: String,
+    /// The request belongs to an earlier local day of the person: it stays pending until
+    /// someone decides, and is flagged.
+    pub from_previous_day: bool,
+    /// The person's last few recoveries: "Tue 17 Nov · Noise · 10.00 · posted".
+    pub recent: Vec<String>,
+    /// A fresh idempotency key for deciding on this request from this page.
+    pub decision_key: String,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::{
+        api::caller::{Caller, Request},
+        domain::org::Role,
+    };
+
+    pub async fn supervisor() -> Result<(Request, Caller), ApiError> {
+        let request = crate::api::caller::request().await?;
+        let caller = request.caller().await?;
+        caller.require(Role::Supervisor)?;
+        Ok((request, caller))
+    }
+}
+
+/// Requests waiting for a decision in the caller's locations, oldest first.
+#[server(endpoint = "approvals/queue")]
+pub async fn approval_queue() -> Result<Vec<PendingRequest>, ApiError> {
+    use crate::{
+        domain::{
+            budget_day::{local_date, parse_time_zone},
+            money::{format_minor, Currency},
+            org::Role,
+        },
+        store::queries::RecoveryFilter,
+    };
+    let (request, caller) = server::supervisor().await?;
+    let store = &request.state.store;
+    let org = caller.organisation_id;
+    let scope = caller.scope_of(Role::Supervisor);
+    let locations = store.locations(org).await?;
+    let taxonomy = store.taxonomy(org).await?;
+    let label = |kind: &str, code: &str| {
+        taxonomy
+            .iter()
+            .find(|t| t.kind == kind && t.code == code)
+            .map_or_else(|| code.to_string(), |t| t.label.clone())
+    };
+    let mut out = Vec::new();
+    for row in store.pending_queue(org, None).await? {
+        if scope
+            .as_ref()
+            .is_some_and(|ids| !ids.contains(&row.location_id))
+        {
+            continue;
+        }
+        let location = locations
+            .iter()
+            .find(|l| l.id == row.location_id)
+            .ok_or(ApiError::Internal)?;
+        let zone = parse_time_zone(&location.time_zone).map_err(|_| ApiError::Internal)?;
+        let currency = Currency::parse(&row.currency).map_err(|_| ApiError::Internal)?;
+        let money = |minor| format!("{} {}", format_minor(minor, currency), currency.code());
+        let today = local_date(request.now, zone);
+        let budget = store
+            .budget_view(org, row.person_id, Some(today), request.now)
+            .await?;
+        let recent = store
+            .recoveries(
+                org,
+                &RecoveryFilter {
+                    person_id: Some(row.person_id),
+                    limit: Some(6),
+                    ..Default::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .filter(|r| r.id != row.id)
+            .take(5)
+            .map(|r| {
+                format!(
+                    "{} · {} · {} · {}",
+                    r.budget_date.format("%a %d %b"),
+                    label("category", &r.category),
+                    money(r.amount_minor),
+                    r.status().label()
+                )
+            })
+            .collect();
+        out.push(PendingRequest {
+            recovery_id: row.id,
+            person: row.person_name.clone(),
+            when: row
+                .occurred_at
+                .with_timezone(&zone)
+                .format("%a %d %b %H:%M")
+                .to_string(),
+            what: match row.description.as_str() {
+                "" => label("category", &row.category),
+                text => format!("{} — {text}", label("category", &row.category)),
+            },
+            done: label("remedy", &row.remedy),
+            amount: money(row.amount_minor),
+            covered: money(row.covered_minor),
+            excess: money(row.excess_minor),
+            excess_plain: format_minor(row.excess_minor, currency),
+            reaction: row.reaction.clone(),
+            touchpoint: label("touchpoint", &row.touchpoint),
+            customer_ref: row.customer_ref.clone(),
+            cause: row.cause.as_deref().map(|c| label("cause", c)),
+            budget_today: format!(
+                "{} left of {} today",
+                money(budget.remaining_minor),
+                money(budget.allowance_minor)
+            ),
+            from_previous_day: row.budget_date < today,
+            recent,
+            decision_key: crate::auth::session::new_token()[..32].to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Decides on a request: `decision` is "approve" (all), "part" (with `amount`) or "deny"
+/// (with a `reason`).
+#[server(endpoint = "approvals/resolve")]
+pub async fn resolve_request(
+    recovery_id: i64,
+    decision: String,
+    amount: String,
+    reason: String,
+    idempotency_key: String,
+) -> Result<String, ApiError> {
+    use crate::{
+        domain::{
+            ledger::{Resolution, ResolutionKind},
+            money::{format_minor, parse_amount, Currency},
+            org::Role,
+        },
+        store::ledger::ResolvePending,
+    };
+    let (request, caller) = server::supervisor().await?;
+    let store = &request.state.store;
+    let row = store.recovery(caller.organisation_id, recovery_id).await?;
+    caller
+        .require_at(Role::Supervisor, row.location_id)
+        .map_err(|_| ApiError::NotFound("recovery".into()))?;
+    if row.person_id == caller.person_id {
+        return Err(ApiError::Validation(
+            "Someone else decides on your own request.".into(),
+        ));
+    }
+    let currency = Currency::parse(&row.currency).map_err(|_| ApiError::Internal)?;
+    let resolution = match decision.as_str() {
+        "approve" => Resolution::ApproveAll,
+        "part" => Resolution::ApprovePart {
+            amount: parse_amount(&amount, currency)
+                .map_err(|e| ApiError::Validation(format!("Amount: {e}")))?,
+        },
+        "deny" => Resolution::Deny { reason },
+        _ => {
+            return Err(ApiError::Validation(
+                "Choose approve, approve part or deny.".into(),
+            ))
+        }
+    };
+    let receipt = store
+        .resolve_pending(
+            &ResolvePending {
+                organisation_id: caller.organisation_id,
+                recovery_id,
+                decided_by: caller.person_id,
+                idempotency_key,
+                resolution,
+            },
+            request.now,
+        )
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::Ledger(rule) => ApiError::Budget(rule.message(currency)),
+            other => other.into(),
+        })?;
+    request
+        .state
+        .events
+        .queue_changed(caller.organisation_id, row.location_id);
+    let approved = format!(
+        "{} {}",
+        format_minor(receipt.approved_minor, currency),
+        currency.code()
+    );
+    Ok(match receipt.outcome {
+        ResolutionKind::Approved => format!("Approved {approved} for {}.", row.person_name),
+        ResolutionKind::PartlyApproved => format!(
+            "Approved {approved} of the request for {}.",
+            row.person_name
+        ),
+        ResolutionKind::Denied => format!("Denied {}'s request.", row.person_name),
+    })
+}

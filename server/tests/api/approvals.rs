@@ -1,0 +1,189 @@
+//! The approval queue over HTTP, and its live event stream.
+
+use std::time::Duration;
+
+use crate::helpers::{browser, organisation, spawn_app, Db};
+
+async fn over_budget(app: &crate::helpers::TestApp, client: &reqwest::Client, key: &str) -> i64 {
+    let answer = app
+        .call(
+            client,
+            "log-recovery",
+            &[
+                ("idempotency_key", key),
+                ("category", "noise"),
+                ("remedy", "refund"),
+                ("amount", "30"),
+                ("reaction", "neutral"),
+                ("touchpoint", "front-desk"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.body["status"], "pending", "{answer:?}");
+    answer.body["recovery_id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_supervisor_sees_the_request_and_resolves_it_once() {
+    let app = spawn_app(Db::Sqlite).await;
+    organisation(&app.store, "a").await;
+    let staff = app.signed_in("staff.a").await;
+    let id = over_budget(&app, &staff, "k1").await.to_string();
+
+    let supervisor = app.signed_in("supervisor.a").await;
+    let queue = app.call(&supervisor, "approvals/queue", &[]).await;
+    let request = &queue.body[0];
+    assert_eq!(request["person"], "staff of a");
+    assert_eq!(request["excess"], "30.00 EUR");
+    let key = request["decision_key"].as_str().unwrap().to_string();
+
+    let part = [
+        ("recovery_id", id.as_str()),
+        ("decision", "part"),
+        ("amount", "12.5"),
+        ("reason", ""),
+        ("idempotency_key", key.as_str()),
+    ];
+    let decided = app.call(&supervisor, "approvals/resolve", &part).await;
+    assert_eq!(
+        decided.body,
+        "Approved 12.50 EUR of the request for staff of a."
+    );
+    // Pressed twice: the same answer, one decision.
+    assert_eq!(
+        app.call(&supervisor, "approvals/resolve", &part)
+            .await
+            .status,
+        200
+    );
+    // Another supervisor is told who decided.
+    let manager = app.signed_in("manager.a").await;
+    let late = app
+        .call(
+            &manager,
+            "approvals/resolve",
+            &[
+                ("recovery_id", &id),
+                ("decision", "deny"),
+                ("amount", ""),
+                ("reason", "No"),
+                ("idempotency_key", "other"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, 409);
+    assert!(
+        late.body["Conflict"]
+            .as_str()
+            .unwrap()
+            .starts_with("already resolved by supervisor of a at "),
+        "{late:?}"
+    );
+    assert_eq!(
+        app.call(&supervisor, "approvals/queue", &[]).await.body,
+        serde_json::json!([])
+    );
+
+    let log = app.call(&staff, "my-log", &[("days", "1")]).await;
+    assert_eq!(log.body[0]["status"], "partly-approved");
+}
+
+#[tokio::test]
+async fn approving_more_than_was_asked_is_refused_with_the_limit() {
+    let app = spawn_app(Db::Sqlite).await;
+    organisation(&app.store, "a").await;
+    let staff = app.signed_in("staff.a").await;
+    let id = over_budget(&app, &staff, "k1").await.to_string();
+    let supervisor = app.signed_in("supervisor.a").await;
+    let answer = app
+        .call(
+            &supervisor,
+            "approvals/resolve",
+            &[
+                ("recovery_id", &id),
+                ("decision", "part"),
+                ("amount", "31"),
+                ("reason", ""),
+                ("idempotency_key", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{answer:?}");
+    assert!(
+        answer.body["Budget"]
+            .as_str()
+            .unwrap()
+            .contains("30.00 EUR"),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_event_stream_tells_a_supervisor_when_a_request_arrives() {
+    let app = spawn_app(Db::Sqlite).await;
+    organisation(&app.store, "a").await;
+    let url = format!("{}/events/approvals", app.address);
+    assert_eq!(browser().get(&url).send().await.unwrap().status(), 401);
+    let staff = app.signed_in("staff.a").await;
+    assert_eq!(staff.get(&url).send().await.unwrap().status(), 403);
+
+    let supervisor = app.signed_in("supervisor.a").await;
+    let mut stream = supervisor.get(&url).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    over_budget(&app, &staff, "k1").await;
+    let chunk = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let bytes = stream.chunk().await.unwrap().expect("stream open");
+            let text = String::from_utf8_lossy(&bytes).to_string();
+            if text.contains("event: queue") {
+                break text;
+            }
+        }
+    })
+    .await
+    .expect("an event within 5 s");
+    assert!(chunk.contains("data: changed"), "{chunk}");
+}
+
+#[tokio::test]
+async fn a_request_left_from_a_previous_day_stays_pending_and_is_flagged() {
+    let app = spawn_app(Db::Sqlite).await;
+    organisation(&app.store, "a").await;
+    let staff = app.signed_in("staff.a").await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::hours(26)).to_rfc3339();
+    let logged = app
+        .call(
+            &staff,
+            "log-recovery",
+            &[
+                ("idempotency_key", "late"),
+                ("occurred_at", &yesterday),
+                ("category", "noise"),
+                ("remedy", "refund"),
+                ("amount", "20"),
+                ("reaction", "neutral"),
+                ("touchpoint", "front-desk"),
+            ],
+        )
+        .await;
+    assert_eq!(logged.body["status"], "pending", "{logged:?}");
+    over_budget(&app, &staff, "today").await;
+    let supervisor = app.signed_in("supervisor.a").await;
+    let queue = app.call(&supervisor, "approvals/queue", &[]).await;
+    let flags: Vec<bool> = queue
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["from_previous_day"].as_bool().unwrap())
+        .collect();
+    assert_eq!(
+        flags,
+        vec![true, false],
+        "oldest first: yesterday's, then today's"
+    );
+}
