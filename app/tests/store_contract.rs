@@ -26,73 +26,12 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 // ---------------------------------------------------------------------------------------
 // Fresh databases
 
-#[derive(Clone, Copy, Debug)]
-enum Kind {
-    Sqlite,
-    Postgres,
-}
+#[path = "support/database.rs"]
+mod database;
 
-struct TestDatabase {
-    kind: Kind,
-    url: String,
-    name: String,
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("GOODWILL_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
-
-fn unique_name() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "goodwill_test_{}_{}_{}",
-        std::process::id(),
-        nanos,
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
-}
+use database::{Kind, TestDatabase};
 
 impl TestDatabase {
-    async fn create(kind: Kind) -> TestDatabase {
-        let name = unique_name();
-        match kind {
-            Kind::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                TestDatabase {
-                    kind,
-                    url: format!("sqlite:{}", path.display()),
-                    name,
-                }
-            }
-            Kind::Postgres => {
-                let admin = postgres_admin_url();
-                let pool = sqlx::PgPool::connect(&admin)
-                    .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&pool)
-                    .await
-                    .expect("create database");
-                pool.close().await;
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .unwrap_or(&admin);
-                TestDatabase {
-                    kind,
-                    url: format!("{base}/{name}"),
-                    name,
-                }
-            }
-        }
-    }
-
     async fn store(&self) -> Store {
         let store = Store::connect(
             &self.url,
@@ -106,30 +45,6 @@ impl TestDatabase {
         store.migrate().await.expect("migrate");
         store
     }
-
-    async fn drop_database(&self) {
-        match self.kind {
-            Kind::Sqlite => {
-                let path = self.url.trim_start_matches("sqlite:");
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
-                }
-            }
-            Kind::Postgres => {
-                let pool = sqlx::PgPool::connect(&postgres_admin_url())
-                    .await
-                    .expect("admin connect");
-                sqlx::query(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ))
-                .execute(&pool)
-                .await
-                .expect("drop database");
-                pool.close().await;
-            }
-        }
-    }
 }
 
 /// Runs a test body against a fresh database and drops the database afterwards, even when
@@ -141,7 +56,8 @@ where
 {
     let database = Arc::new(TestDatabase::create(kind).await);
     let outcome = tokio::spawn(body(database.clone())).await;
-    database.drop_database().await;
+    // The last reference: dropping it drops the database.
+    drop(database);
     if let Err(error) = outcome {
         if error.is_panic() {
             std::panic::resume_unwind(error.into_panic());

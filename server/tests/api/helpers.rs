@@ -16,122 +16,23 @@ use app::{
 };
 use server::{Application, Config};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Db {
-    Sqlite,
-    Postgres,
-}
+#[path = "../../../app/tests/support/database.rs"]
+mod database;
+
+pub use database::Kind as Db;
+use database::TestDatabase;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const PIN: &str = "2468";
 
-struct Database {
-    kind: Db,
-    url: String,
-    name: String,
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("GOODWILL_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
-
-fn unique_name(tag: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "goodwill_api_{tag}_{}_{nanos}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-impl Database {
-    async fn create(kind: Db) -> Database {
-        let name = unique_name(match kind {
-            Db::Sqlite => "sqlite",
-            Db::Postgres => "pg",
-        });
-        match kind {
-            Db::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                Database {
-                    kind,
-                    url: format!("sqlite:{}", path.display()),
-                    name,
-                }
-            }
-            Db::Postgres => {
-                let admin = postgres_admin_url();
-                let pool = sqlx::PgPool::connect(&admin)
-                    .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                pool.close().await;
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .unwrap_or(&admin)
-                    .to_string();
-                Database {
-                    kind,
-                    url: format!("{base}/{name}"),
-                    name,
-                }
-            }
-        }
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        match self.kind {
-            Db::Sqlite => {
-                let path = self.url.trim_start_matches("sqlite:");
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
-                }
-            }
-            Db::Postgres => {
-                // Drop runs inside the test's runtime: do the async work on a thread of its own.
-                let name = self.name.clone();
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
-                    runtime.block_on(async {
-                        if let Ok(pool) = sqlx::PgPool::connect(&postgres_admin_url()).await {
-                            let _ = sqlx::query(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .execute(&pool)
-                            .await;
-                            pool.close().await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
-    }
-}
-
 pub struct TestApp {
     pub address: String,
     pub store: Store,
-    _database: Database,
+    _database: TestDatabase,
 }
 
 pub async fn spawn_app(kind: Db) -> TestApp {
-    let database = Database::create(kind).await;
+    let database = TestDatabase::create(kind).await;
     let mut config = Config::from_env().expect("configuration");
     config.database_url = database.url.clone();
     config.address = "127.0.0.1:0".parse().unwrap();
