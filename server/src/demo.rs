@@ -440,14 +440,14 @@ fn sign_ins() -> Vec<(String, String)> {
         ),
         (
             "supervisor.lisbon",
-            "front desk lead, Lisbon Riverside: approves and reviews",
+            "front desk lead, Lisbon Riverside: approvals, tablet set-up",
         ),
         (
             "manager.lisbon",
-            "process owner, Lisbon Riverside: improvement queue",
+            "concierge lead and process owner (manager), Lisbon Riverside",
         ),
-        ("leader", "leadership: monthly learning summary"),
-        ("admin", "administration"),
+        ("leader", "leadership, organisation-wide"),
+        ("admin", "administration: people, roles, lists, budgets"),
     ]
     .iter()
     .map(|(u, what)| (u.to_string(), what.to_string()))
