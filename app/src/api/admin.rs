@@ -79,14 +79,6 @@ mod server {
         store::{accounts::NewAuditEntry, Store},
     };
 
-    /// The request and its caller, who must be an admin.
-    pub async fn admin() -> Result<(Request, Caller), ApiError> {
-        let request = crate::api::caller::request().await?;
-        let caller = request.caller().await?;
-        caller.require(Role::Admin)?;
-        Ok((request, caller))
-    }
-
     pub async fn currency(store: &Store, organisation_id: i64) -> Result<Currency, ApiError> {
         let organisation = store.organisation(organisation_id).await?;
         Currency::parse(&organisation.currency).map_err(|_| ApiError::Internal)
@@ -195,7 +187,8 @@ mod server {
 #[server(endpoint = "admin/overview")]
 pub async fn admin_overview() -> Result<AdminSnapshot, ApiError> {
     use crate::domain::{money::format_minor, policy::PolicyScope};
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
     let organisation = store.organisation(org).await?;
@@ -307,7 +300,8 @@ pub async fn add_person(
         domain::org::Role,
         store::organisations::NewPerson,
     };
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
     let role = Role::parse(&role).map_err(|e| ApiError::Validation(e.to_string()))?;
@@ -386,7 +380,8 @@ pub async fn add_person(
 #[server(endpoint = "admin/reset-pin")]
 pub async fn reset_pin(person_id: i64, pin: String) -> Result<(), ApiError> {
     use crate::auth::password::{self as pw, Secret};
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let pin = Secret::new(pin.trim());
     pw::check_pin_rules(&pin).map_err(|e| ApiError::Validation(e.to_string()))?;
     let hash = pw::hash(pin).await.map_err(|_| ApiError::Internal)?;
@@ -411,7 +406,8 @@ pub async fn reset_pin(person_id: i64, pin: String) -> Result<(), ApiError> {
 /// reactivates them.
 #[server(endpoint = "admin/set-active")]
 pub async fn set_person_active(person_id: i64, active: bool) -> Result<(), ApiError> {
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     if person_id == caller.person_id && !active {
         return Err(ApiError::Validation(
             "You cannot deactivate yourself.".into(),
@@ -446,7 +442,8 @@ pub async fn set_person_active(person_id: i64, active: bool) -> Result<(), ApiEr
 /// Ends every session a person has, on every device.
 #[server(endpoint = "admin/revoke-sessions")]
 pub async fn revoke_sessions(person_id: i64) -> Result<u64, ApiError> {
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     store.person(caller.organisation_id, person_id).await?;
     let revoked = store
@@ -469,7 +466,8 @@ pub async fn revoke_sessions(person_id: i64) -> Result<u64, ApiError> {
 #[server(endpoint = "admin/set-policy")]
 pub async fn set_budget_policy(scope: String, daily: String, cap: String) -> Result<(), ApiError> {
     use crate::domain::policy::BudgetPolicy;
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
     let currency = server::currency(store, org).await?;
@@ -509,7 +507,8 @@ pub async fn add_budget_boost(
     reason: String,
 ) -> Result<(), ApiError> {
     use crate::domain::{money::format_minor, policy::Boost};
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
     let currency = server::currency(store, org).await?;
@@ -546,7 +545,8 @@ pub async fn add_budget_boost(
 
 #[server(endpoint = "admin/audit")]
 pub async fn audit_entries() -> Result<Vec<AuditView>, ApiError> {
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     Ok(request
         .state
         .store
@@ -571,7 +571,8 @@ pub async fn update_organisation(
     currency: String,
     time_zone: String,
 ) -> Result<(), ApiError> {
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let name = server::name(&name, "organisation", 80)?;
     let (currency, zone) = server::currency_and_zone(&currency, &time_zone)?;
@@ -590,7 +591,8 @@ pub async fn add_location(
     time_zone: String,
     currency: String,
 ) -> Result<(), ApiError> {
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let name = server::name(&name, "location", 80)?;
     let (currency, zone) = server::currency_and_zone(&currency, &time_zone)?;
@@ -609,7 +611,8 @@ pub async fn add_team(
     default_touchpoint: String,
 ) -> Result<(), ApiError> {
     use crate::domain::org::TaxonomyKind;
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let name = server::name(&name, "team", 80)?;
     let touchpoint = match default_touchpoint.trim() {
@@ -643,7 +646,8 @@ pub async fn add_team(
 #[server(endpoint = "admin/add-taxonomy")]
 pub async fn add_taxonomy_entry(kind: String, label: String) -> Result<(), ApiError> {
     use crate::domain::org::TaxonomyKind;
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let kind = TaxonomyKind::parse(&kind).map_err(|e| ApiError::Validation(e.to_string()))?;
     if matches!(
         kind,
@@ -684,7 +688,8 @@ pub async fn set_taxonomy_entry_active(
     active: bool,
 ) -> Result<(), ApiError> {
     use crate::domain::org::TaxonomyKind;
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let kind = TaxonomyKind::parse(&kind).map_err(|e| ApiError::Validation(e.to_string()))?;
     let store = &request.state.store;
     store
@@ -734,7 +739,8 @@ async fn change_role(
     grant: bool,
 ) -> Result<(), ApiError> {
     use crate::domain::org::Role;
-    let (request, caller) = server::admin().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let role = Role::parse(&role).map_err(|e| ApiError::Validation(e.to_string()))?;
     let location_id = match location_id.trim() {

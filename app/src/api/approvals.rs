@@ -33,34 +33,19 @@ pub struct PendingRequest {
     pub decision_key: String,
 }
 
-#[cfg(feature = "ssr")]
-mod server {
-    use super::*;
-    use crate::{
-        api::caller::{Caller, Request},
-        domain::org::Role,
-    };
-
-    pub async fn supervisor() -> Result<(Request, Caller), ApiError> {
-        let request = crate::api::caller::request().await?;
-        let caller = request.caller().await?;
-        caller.require(Role::Supervisor)?;
-        Ok((request, caller))
-    }
-}
-
 /// Requests waiting for a decision in the caller's locations, oldest first.
 #[server(endpoint = "approvals/queue")]
 pub async fn approval_queue() -> Result<Vec<PendingRequest>, ApiError> {
     use crate::{
         domain::{
             budget_day::{local_date, parse_time_zone},
-            money::{format_minor, Currency},
+            money::{format_minor, format_with_code, Currency},
             org::Role,
         },
         store::queries::RecoveryFilter,
     };
-    let (request, caller) = server::supervisor().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
     let scope = caller.scope_of(Role::Supervisor);
@@ -86,7 +71,7 @@ pub async fn approval_queue() -> Result<Vec<PendingRequest>, ApiError> {
             .ok_or(ApiError::Internal)?;
         let zone = parse_time_zone(&location.time_zone).map_err(|_| ApiError::Internal)?;
         let currency = Currency::parse(&row.currency).map_err(|_| ApiError::Internal)?;
-        let money = |minor| format!("{} {}", format_minor(minor, currency), currency.code());
+        let money = |minor| format_with_code(minor, currency);
         let today = local_date(request.now, zone);
         let budget = store
             .budget_view(org, row.person_id, Some(today), request.now)
@@ -161,12 +146,13 @@ pub async fn resolve_request(
     use crate::{
         domain::{
             ledger::{Resolution, ResolutionKind},
-            money::{format_minor, parse_amount, Currency},
+            money::{format_with_code, parse_amount, Currency},
             org::Role,
         },
         store::ledger::ResolvePending,
     };
-    let (request, caller) = server::supervisor().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
     let row = store.recovery(caller.organisation_id, recovery_id).await?;
     caller
@@ -211,11 +197,7 @@ pub async fn resolve_request(
         .state
         .events
         .queue_changed(caller.organisation_id, row.location_id);
-    let approved = format!(
-        "{} {}",
-        format_minor(receipt.approved_minor, currency),
-        currency.code()
-    );
+    let approved = format_with_code(receipt.approved_minor, currency);
     Ok(match receipt.outcome {
         ResolutionKind::Approved => format!("Approved {approved} for {}.", row.person_name),
         ResolutionKind::PartlyApproved => format!(

@@ -223,7 +223,11 @@ impl Request {
     }
 }
 
-/// The signed-in caller of the current request.
-pub async fn caller() -> Result<Caller, ApiError> {
-    request().await?.caller().await
+/// The request and its signed-in caller, who must hold `role` (or a higher one) somewhere
+/// in the organisation: how every role-gated server function starts.
+pub async fn caller_with(role: Role) -> Result<(Request, Caller), ApiError> {
+    let request = request().await?;
+    let caller = request.caller().await?;
+    caller.require(role)?;
+    Ok((request, caller))
 }

@@ -97,22 +97,15 @@ mod server {
 
     use super::*;
     use crate::{
-        api::caller::{Caller, Request},
+        api::caller::Caller,
         domain::{
             budget_day::parse_time_zone,
             ledger::RecoveryStatus,
-            money::{format_minor, Currency},
-            org::{Role, TaxonomyKind},
+            money::{format_minor, format_with_code, Currency},
+            org::TaxonomyKind,
         },
         store::{organisations::Location, Store},
     };
-
-    pub async fn front_line() -> Result<(Request, Caller), ApiError> {
-        let request = crate::api::caller::request().await?;
-        let caller = request.caller().await?;
-        caller.require(Role::Staff)?;
-        Ok((request, caller))
-    }
 
     /// The caller's home location, its time zone and currency.
     pub async fn home(
@@ -171,14 +164,13 @@ mod server {
         remaining: i64,
         currency: Currency,
     ) -> String {
-        let left = format_minor(remaining, currency);
-        let code = currency.code();
+        let left = format_with_code(remaining, currency);
         match status {
             RecoveryStatus::Pending => format!(
-                "Sent for approval: {} {code} over your budget — {left} {code} left today",
-                format_minor(excess, currency)
+                "Sent for approval: {} over your budget — {left} left today",
+                format_with_code(excess, currency)
             ),
-            _ => format!("Posted — {left} {code} left today"),
+            _ => format!("Posted — {left} left today"),
         }
     }
 
@@ -200,7 +192,8 @@ mod server {
 #[server(endpoint = "today")]
 pub async fn today() -> Result<TodayView, ApiError> {
     use crate::domain::money::format_minor;
-    let (request, caller) = server::front_line().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
     let store = &request.state.store;
     let (location, zone, currency) = server::home(store, &caller).await?;
     let budget = store
@@ -273,7 +266,8 @@ pub async fn log_form() -> Result<LogFormData, ApiError> {
         },
         store::follow_ups::UsageOf,
     };
-    let (request, caller) = server::front_line().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
     let store = &request.state.store;
     let (location, _zone, currency) = server::home(store, &caller).await?;
     let taxonomy = store.taxonomy(caller.organisation_id).await?;
@@ -356,22 +350,27 @@ pub async fn log_recovery(
     use crate::{
         api::error::FieldError,
         domain::{
-            money::format_minor,
+            money::format_with_code,
             org::TaxonomyKind,
             recovery::{NewRecovery, Taxonomy},
         },
         store::ledger::RecordRecovery,
     };
-    let (request, caller) = server::front_line().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
     let store = &request.state.store;
     let (location, _zone, currency) = server::home(store, &caller).await?;
+    // One query for both lists.
+    let rows = store.taxonomy(caller.organisation_id).await?;
+    let codes = |kind: TaxonomyKind| {
+        rows.iter()
+            .filter(|r| r.kind == kind.as_str())
+            .map(|r| r.code.clone())
+            .collect()
+    };
     let taxonomy = Taxonomy {
-        categories: store
-            .taxonomy_codes(caller.organisation_id, TaxonomyKind::Category)
-            .await?,
-        touchpoints: store
-            .taxonomy_codes(caller.organisation_id, TaxonomyKind::Touchpoint)
-            .await?,
+        categories: codes(TaxonomyKind::Category),
+        touchpoints: codes(TaxonomyKind::Touchpoint),
     };
     let recovery =
         NewRecovery::parse(&form, &taxonomy, currency, request.now).map_err(|errors| {
@@ -424,11 +423,7 @@ pub async fn log_recovery(
             receipt.remaining_minor,
             currency,
         ),
-        remaining: format!(
-            "{} {}",
-            format_minor(receipt.remaining_minor, currency),
-            currency.code()
-        ),
+        remaining: format_with_code(receipt.remaining_minor, currency),
         replayed: receipt.replayed,
     })
 }
@@ -436,8 +431,9 @@ pub async fn log_recovery(
 /// The receipt of one of my recoveries (what a plain form post shows after logging).
 #[server(endpoint = "logged")]
 pub async fn logged_outcome(recovery_id: i64) -> Result<LogOutcome, ApiError> {
-    use crate::domain::money::{format_minor, Currency};
-    let (request, caller) = server::front_line().await?;
+    use crate::domain::money::{format_with_code, Currency};
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
     let store = &request.state.store;
     let row = store.recovery(caller.organisation_id, recovery_id).await?;
     if row.person_id != caller.person_id {
@@ -462,11 +458,7 @@ pub async fn logged_outcome(recovery_id: i64) -> Result<LogOutcome, ApiError> {
             budget.remaining_minor,
             currency,
         ),
-        remaining: format!(
-            "{} {}",
-            format_minor(budget.remaining_minor, currency),
-            currency.code()
-        ),
+        remaining: format_with_code(budget.remaining_minor, currency),
         replayed: false,
     })
 }
@@ -475,10 +467,11 @@ pub async fn logged_outcome(recovery_id: i64) -> Result<LogOutcome, ApiError> {
 #[server(endpoint = "my-log")]
 pub async fn my_log(days: i64) -> Result<Vec<LogEntry>, ApiError> {
     use crate::domain::{
-        money::{format_minor, Currency},
+        money::{format_with_code, Currency},
         org::TaxonomyKind,
     };
-    let (request, caller) = server::front_line().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
     let store = &request.state.store;
     let (_location, zone, _currency) = server::home(store, &caller).await?;
     let days = days.clamp(1, 60);
@@ -495,7 +488,7 @@ pub async fn my_log(days: i64) -> Result<Vec<LogEntry>, ApiError> {
         .map(|row| {
             let status = row.status();
             let amount = Currency::parse(&row.currency)
-                .map(|c| format!("{} {}", format_minor(row.amount_minor, c), c.code()))
+                .map(|c| format_with_code(row.amount_minor, c))
                 .unwrap_or_default();
             LogEntry {
                 recovery_id: row.id,
@@ -518,7 +511,8 @@ pub async fn my_log(days: i64) -> Result<Vec<LogEntry>, ApiError> {
 #[server(endpoint = "complete-follow-up")]
 pub async fn complete_follow_up(recovery_id: i64, note: String) -> Result<(), ApiError> {
     use crate::domain::{org::Role, text::clean_block};
-    let (request, caller) = server::front_line().await?;
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
     let store = &request.state.store;
     let row = store.recovery(caller.organisation_id, recovery_id).await?;
     if row.person_id != caller.person_id {
