@@ -86,6 +86,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("log") view=pages::log::LogPage ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("my-log") view=pages::my_log::MyLogPage ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("approvals") view=pages::approvals::ApprovalsPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("spend") view=pages::console::SpendPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("review") view=pages::console::ReviewPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("sample") view=pages::console::SamplePage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("budgets") view=pages::console::BudgetsPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
         </Router>

@@ -13,11 +13,12 @@ use app::{
         org::{Industry, Role},
         policy::{Boost, BudgetPolicy, PolicyScope},
         recovery::{CauseKind, Channel, NewRecovery, Reaction, RemedyType, Severity},
+        review::Verdict,
     },
     store::{
         ledger::{RecordRecovery, ResolvePending, ReverseRecovery},
         organisations::{NewOrganisation, NewPerson},
-        queries::RecoveryFilter,
+        queries::{RecoveryFilter, ReviewSort},
         PoolSettings, Store, StoreError,
     },
 };
@@ -107,6 +108,10 @@ contract!(
     the_review_queries_see_the_right_recoveries,
     concurrent_submissions_never_overspend_lose_or_duplicate,
     concurrent_decisions_resolve_a_request_exactly_once,
+    review_filters_by_status_remedy_amount_and_scope_and_sorts,
+    spend_per_person_counts_posted_spend_allowances_and_follow_ups,
+    spot_checks_are_sampled_from_within_budget_and_recorded_once,
+    decisions_and_reversals_show_in_the_deciders_log,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1240,4 +1245,382 @@ async fn two_processes_never_overspend_lose_or_duplicate() {
         assert_ledger_consistent(&f, &[f.staff, f.colleague], &acknowledged).await;
     })
     .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// The supervisor console's queries
+
+/// A day of history (budget 50.00, cap 30.00): returns the ids of a posted, a reversed, a
+/// denied and a pending recovery.
+async fn console_history(f: &Fixture) -> (i64, i64, i64, i64) {
+    // Staff: 10.00 within budget (posted), then 20.00 within budget, reversed.
+    let posted = f
+        .store
+        .record_recovery(&f.record(f.staff, "p1", 1_000), at(9))
+        .await
+        .unwrap();
+    let reversed = f
+        .store
+        .record_recovery(&f.record(f.staff, "p2", 2_000), at(9))
+        .await
+        .unwrap();
+    f.store
+        .reverse_recovery(&f.reverse(reversed.recovery_id, "rev"), at(10))
+        .await
+        .unwrap();
+    // Colleague: 40.00 with a 30.00 cap → 30.00 posted, 10.00 waits, then is denied.
+    let denied = f
+        .store
+        .record_recovery(&f.record(f.colleague, "c1", 4_000), at(9))
+        .await
+        .unwrap();
+    f.store
+        .resolve_pending(
+            &f.decide(
+                denied.recovery_id,
+                "d1",
+                Resolution::Deny {
+                    reason: "Too much for a late towel".into(),
+                },
+            ),
+            at(11),
+        )
+        .await
+        .unwrap();
+    // Colleague: a free fix (no money), then 25.00 over the remaining 20.00 → 5.00 waits.
+    f.store
+        .record_recovery(&f.record(f.colleague, "c2", 0), at(9))
+        .await
+        .unwrap();
+    let pending = f
+        .store
+        .record_recovery(&f.record(f.colleague, "c3", 2_500), at(9))
+        .await
+        .unwrap();
+    assert_eq!(pending.excess_minor, 500);
+    (
+        posted.recovery_id,
+        reversed.recovery_id,
+        denied.recovery_id,
+        pending.recovery_id,
+    )
+}
+
+async fn review_filters_by_status_remedy_amount_and_scope_and_sorts(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let (posted, reversed, denied, pending) = console_history(&f).await;
+    let find = |filter: RecoveryFilter| {
+        let store = f.store.clone();
+        let org = f.organisation_id;
+        async move {
+            store
+                .recoveries(org, &filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let by_status = |status| RecoveryFilter {
+        status: Some(status),
+        ..Default::default()
+    };
+    assert_eq!(
+        find(by_status(RecoveryStatus::Reversed)).await,
+        vec![reversed]
+    );
+    assert_eq!(find(by_status(RecoveryStatus::Denied)).await, vec![denied]);
+    assert_eq!(
+        find(by_status(RecoveryStatus::Pending)).await,
+        vec![pending]
+    );
+    assert_eq!(
+        find(by_status(RecoveryStatus::Approved)).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        find(by_status(RecoveryStatus::Posted)).await.len(),
+        2,
+        "10.00 and the free fix"
+    );
+    assert!(find(by_status(RecoveryStatus::Posted))
+        .await
+        .contains(&posted));
+
+    let fixes = find(RecoveryFilter {
+        remedy: Some("fix-or-apology".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(fixes.len(), 1);
+    let middle = find(RecoveryFilter {
+        min_amount: Some(1_000),
+        max_amount: Some(2_500),
+        sort: ReviewSort::LargestAmount,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        middle,
+        vec![pending, reversed, posted],
+        "25.00, 20.00, 10.00 by amount"
+    );
+    let smallest = find(RecoveryFilter {
+        sort: ReviewSort::SmallestAmount,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(smallest.last(), Some(&denied), "40.00 is the largest");
+    assert_eq!(smallest.len(), 5);
+
+    // A supervisor's scope: their location sees all, no location sees nothing.
+    let all = find(RecoveryFilter {
+        within_locations: Some(vec![f.location_id]),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(all.len(), 5);
+    let none = find(RecoveryFilter {
+        within_locations: Some(vec![]),
+        ..Default::default()
+    })
+    .await;
+    assert!(none.is_empty());
+    let elsewhere = find(RecoveryFilter {
+        within_locations: Some(vec![f.location_id + 1000]),
+        ..Default::default()
+    })
+    .await;
+    assert!(elsewhere.is_empty());
+    // Dates bound the range.
+    let next_day = find(RecoveryFilter {
+        from: Some(date(2026, 6, 11)),
+        ..Default::default()
+    })
+    .await;
+    assert!(next_day.is_empty());
+}
+
+async fn spend_per_person_counts_posted_spend_allowances_and_follow_ups(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    console_history(&f).await;
+    // A follow-up due at 12:00 UTC: open at 11:00, overdue at 13:00; another one done.
+    let mut promise = f.record(f.staff, "f1", 0);
+    promise.recovery.follow_up_due = Some(at(12));
+    f.store.record_recovery(&promise, at(9)).await.unwrap();
+    let mut kept = f.record(f.staff, "f2", 0);
+    kept.recovery.follow_up_due = Some(at(12));
+    let kept = f.store.record_recovery(&kept, at(9)).await.unwrap();
+    f.store
+        .complete_follow_up(
+            f.organisation_id,
+            kept.recovery_id,
+            f.staff,
+            "Called back",
+            at(10),
+        )
+        .await
+        .unwrap();
+
+    let day = date(2026, 6, 10);
+    let scope = [f.location_id];
+    let spend = f
+        .store
+        .spend_by_person(f.organisation_id, Some(&scope), day, day)
+        .await
+        .unwrap();
+    let line = |id: i64| spend.iter().find(|s| s.person_id == id).cloned().unwrap();
+    // Staff: 10.00 posted; the reversed 20.00 counts as a recovery but not as spend.
+    assert_eq!(
+        (
+            line(f.staff).recoveries,
+            line(f.staff).posted_minor,
+            line(f.staff).pending
+        ),
+        (4, 1_000, 0)
+    );
+    // Colleague: 30.00 covered of the denied one + 0 + 20.00 covered of the pending one.
+    assert_eq!(
+        (
+            line(f.colleague).recoveries,
+            line(f.colleague).posted_minor,
+            line(f.colleague).pending
+        ),
+        (3, 5_000, 1)
+    );
+    assert_eq!(
+        (
+            line(f.supervisor).recoveries,
+            line(f.supervisor).posted_minor
+        ),
+        (0, 0),
+        "everyone active is listed"
+    );
+    assert!(f
+        .store
+        .spend_by_person(f.organisation_id, Some(&[]), day, day)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let allowances = f
+        .store
+        .stored_allowances(f.organisation_id, None, day, day)
+        .await
+        .unwrap();
+    assert!(allowances.contains(&(f.staff, day, 5_000)));
+    assert!(allowances.contains(&(f.colleague, day, 5_000)));
+    assert!(
+        !allowances.iter().any(|(p, _, _)| *p == f.supervisor),
+        "no budget day without a recovery"
+    );
+
+    let counts = |now| {
+        let store = f.store.clone();
+        let org = f.organisation_id;
+        async move { store.follow_up_counts(org, None, now).await.unwrap() }
+    };
+    let before = counts(at(11)).await;
+    assert_eq!(
+        before
+            .iter()
+            .map(|c| (c.person_id, c.open, c.overdue))
+            .collect::<Vec<_>>(),
+        vec![(f.staff, 1, 0)]
+    );
+    let after = counts(at(13)).await;
+    assert_eq!(
+        after
+            .iter()
+            .map(|c| (c.person_id, c.open, c.overdue))
+            .collect::<Vec<_>>(),
+        vec![(f.staff, 1, 1)]
+    );
+}
+
+async fn spot_checks_are_sampled_from_within_budget_and_recorded_once(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let (posted, reversed, denied, pending) = console_history(&f).await;
+    let day = date(2026, 6, 10);
+    let candidates = f
+        .store
+        .sample_candidates(
+            f.organisation_id,
+            Some(&[f.location_id]),
+            day,
+            day,
+            f.supervisor,
+        )
+        .await
+        .unwrap();
+    // Within budget and standing: the 10.00 and the free fix; not the reversed one, not the
+    // ones that went past the budget.
+    assert_eq!(candidates.len(), 2);
+    assert!(candidates.contains(&posted));
+    for excluded in [reversed, denied, pending] {
+        assert!(!candidates.contains(&excluded));
+    }
+    // Nobody samples their own.
+    let own = f
+        .store
+        .sample_candidates(f.organisation_id, None, day, day, f.staff)
+        .await
+        .unwrap();
+    assert!(!own.contains(&posted));
+
+    f.store
+        .record_spot_check(
+            f.organisation_id,
+            posted,
+            f.supervisor,
+            Verdict::NeedsATalk,
+            "Ask about the minibar",
+            at(12),
+        )
+        .await
+        .unwrap();
+    let row = f.store.recovery(f.organisation_id, posted).await.unwrap();
+    assert_eq!(row.spot_verdict.as_deref(), Some("needs-a-talk"));
+    assert_eq!(row.spot_note.as_deref(), Some("Ask about the minibar"));
+    assert_eq!(row.spot_checked_by_name.as_deref(), Some("SOFIA"));
+    let twice = f
+        .store
+        .record_spot_check(
+            f.organisation_id,
+            posted,
+            f.supervisor,
+            Verdict::LooksRight,
+            "",
+            at(13),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(twice, StoreError::Duplicate(_)), "{twice:?}");
+    let elsewhere = f
+        .store
+        .record_spot_check(
+            f.organisation_id + 1,
+            posted,
+            f.supervisor,
+            Verdict::LooksRight,
+            "",
+            at(13),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(elsewhere, StoreError::NotFound(_)),
+        "{elsewhere:?}"
+    );
+    // Append-only.
+    let changed = match &f.store {
+        Store::Sqlite(pool) => sqlx::query("UPDATE spot_checks SET verdict = 'looks-right'")
+            .execute(pool)
+            .await
+            .is_err(),
+        Store::Postgres(pool) => sqlx::query("UPDATE spot_checks SET verdict = 'looks-right'")
+            .execute(pool)
+            .await
+            .is_err(),
+    };
+    assert!(changed, "an UPDATE of a spot check must fail");
+}
+
+async fn decisions_and_reversals_show_in_the_deciders_log(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let (_, reversed, denied, _) = console_history(&f).await;
+    let actions = f
+        .store
+        .actions_by(f.organisation_id, f.supervisor, at(0))
+        .await
+        .unwrap();
+    let seen: Vec<(&str, i64, i64)> = actions
+        .iter()
+        .map(|a| (a.action.as_str(), a.recovery_id, a.amount_minor))
+        .collect();
+    // Newest first: the denial at 11:00, the reversal (of 20.00) at 10:00.
+    assert_eq!(
+        seen,
+        vec![("denied", denied, 0), ("reversed", reversed, 2_000)]
+    );
+    assert_eq!(
+        actions[0].reason.as_deref(),
+        Some("Too much for a late towel")
+    );
+    assert_eq!(actions[1].person_name, "ANA");
+    assert!(f
+        .store
+        .actions_by(f.organisation_id, f.staff, at(0))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(
+        f.store
+            .actions_by(f.organisation_id, f.supervisor, at(12))
+            .await
+            .unwrap()
+            .is_empty(),
+        "since bounds it"
+    );
 }

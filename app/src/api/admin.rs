@@ -67,7 +67,7 @@ pub struct AuditView {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::*;
     use crate::{
         api::caller::{Caller, Request},
@@ -120,6 +120,41 @@ mod server {
             }
             _ => Err(bad()),
         }
+    }
+
+    /// May the caller change this budget scope? An admin may change any; a supervisor a
+    /// person's or a team's budget at a location they supervise. Returns the currency the
+    /// amounts are in: the location's for a person or team, else the organisation's.
+    pub async fn budget_scope_allowed(
+        store: &Store,
+        caller: &Caller,
+        scope: &PolicyScope,
+    ) -> Result<Currency, ApiError> {
+        let org = caller.organisation_id;
+        let location_id = match scope {
+            PolicyScope::Organisation | PolicyScope::Role(_) => {
+                caller.require(Role::Admin)?;
+                return currency(store, org).await;
+            }
+            PolicyScope::Team(id) => {
+                store
+                    .teams(org)
+                    .await?
+                    .into_iter()
+                    .find(|t| t.id == *id)
+                    .ok_or_else(|| ApiError::NotFound("team".into()))?
+                    .location_id
+            }
+            PolicyScope::Person(id) => store.person(org, *id).await?.location_id,
+        };
+        caller.require_at(Role::Supervisor, location_id)?;
+        let location = store
+            .locations(org)
+            .await?
+            .into_iter()
+            .find(|l| l.id == location_id)
+            .ok_or(ApiError::Internal)?;
+        Currency::parse(&location.currency).map_err(|_| ApiError::Internal)
     }
 
     pub fn scope_key(scope: &PolicyScope) -> String {
@@ -462,16 +497,17 @@ pub async fn revoke_sessions(person_id: i64) -> Result<u64, ApiError> {
 }
 
 /// Sets the daily budget (and optional per-recovery cap) for a scope. Takes effect at the
-/// next budget evaluation.
+/// next budget evaluation. Admins set any scope; supervisors a person's or team's at the
+/// locations they supervise.
 #[server(endpoint = "admin/set-policy")]
 pub async fn set_budget_policy(scope: String, daily: String, cap: String) -> Result<(), ApiError> {
     use crate::domain::policy::BudgetPolicy;
     let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+        crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
-    let currency = server::currency(store, org).await?;
     let scope = server::scope(store, org, &scope).await?;
+    let currency = server::budget_scope_allowed(store, &caller, &scope).await?;
     let daily = server::money(&daily, currency, "Daily budget")?;
     let cap = match cap.trim() {
         "" => None,
@@ -498,6 +534,7 @@ pub async fn set_budget_policy(scope: String, daily: String, cap: String) -> Res
 }
 
 /// Adds a temporary boost to a budget for a date range (inclusive), e.g. during a renovation.
+/// Admins boost any scope; supervisors a person or team at the locations they supervise.
 #[server(endpoint = "admin/add-boost")]
 pub async fn add_budget_boost(
     scope: String,
@@ -508,11 +545,11 @@ pub async fn add_budget_boost(
 ) -> Result<(), ApiError> {
     use crate::domain::{money::format_minor, policy::Boost};
     let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+        crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
-    let currency = server::currency(store, org).await?;
     let scope = server::scope(store, org, &scope).await?;
+    let currency = server::budget_scope_allowed(store, &caller, &scope).await?;
     let date = |text: &str, field: &str| {
         chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
             .map_err(|_| ApiError::Validation(format!("{field}: use a date like 2026-12-01.")))

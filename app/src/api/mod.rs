@@ -6,6 +6,7 @@ pub mod admin;
 pub mod approvals;
 #[cfg(feature = "ssr")]
 pub mod caller;
+pub mod console;
 pub mod error;
 pub mod recoveries;
 pub mod session;

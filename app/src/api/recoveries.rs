@@ -91,7 +91,7 @@ pub struct LogEntry {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use chrono::{DateTime, Utc};
     use chrono_tz::Tz;
 

@@ -11,4 +11,5 @@ pub mod money;
 pub mod org;
 pub mod policy;
 pub mod recovery;
+pub mod review;
 pub mod text;

@@ -38,6 +38,7 @@ pub fn ApprovalsPage() -> impl IntoView {
 
     view! {
         <Title text="Approvals · Goodwill"/>
+        <crate::pages::console::ConsoleNav current="/approvals"/>
         <section class="card" aria-labelledby="approvals-heading">
             <h1 id="approvals-heading">"Approval queue"</h1>
             <p class="muted" data-testid="live">

@@ -37,7 +37,11 @@ pub fn HomePage() -> impl IntoView {
                             <p>{format!("Signed in as {} · {} ({})", me.display_name, me.organisation_name, me.roles.join(", "))}</p>
                             <p class="actions">
                                 {(!me.tablet_locations.is_empty()).then(|| view! { <a class="button" href="/tablet">"Set up a shared tablet"</a> })}
-                                {me.can_approve.then(|| view! { <a class="button" href="/approvals">"Approvals"</a> })}
+                                {me.can_approve.then(|| view! {
+                                    <a class="button" href="/approvals">"Approvals"</a>
+                                    <a class="button" href="/spend">"Spend"</a>
+                                    <a class="button" href="/review">"Review"</a>
+                                })}
                                 {me.is_admin.then(|| view! { <a class="button" href="/admin">"Administration"</a> })}
                             </p>
                             <ActionForm action=sign_out_everywhere>

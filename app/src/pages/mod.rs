@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod approvals;
+pub mod console;
 pub mod home;
 pub mod log;
 pub mod my_log;

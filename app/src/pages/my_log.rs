@@ -1,11 +1,11 @@
 //! My log: my recoveries of recent days with their status and, where there is one, the
-//! supervisor's reason.
+//! supervisor's reason; and, for supervisors, the decisions and reversals they made.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::recoveries::my_log;
+use crate::api::{console::my_actions, recoveries::my_log};
 
 #[component]
 pub fn MyLogPage() -> impl IntoView {
@@ -18,6 +18,7 @@ pub fn MyLogPage() -> impl IntoView {
         })
     };
     let entries = Resource::new(days, my_log);
+    let actions = Resource::new(|| (), |_| my_actions());
     view! {
         <Title text="My log · Goodwill"/>
         <section class="card" aria-labelledby="my-log-heading">
@@ -56,5 +57,25 @@ pub fn MyLogPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match actions.await {
+                    Ok(actions) if !actions.is_empty() => view! {
+                        <section class="card" aria-labelledby="my-actions-heading">
+                            <h2 id="my-actions-heading">"My decisions and reversals (30 days)"</h2>
+                            <table class="table" data-testid="my-actions">
+                                <thead><tr><th>"When"</th><th>"What"</th><th>"Whose"</th><th>"Amount"</th><th>"Reason"</th></tr></thead>
+                                <tbody>
+                                    {actions.into_iter().map(|a| view! {
+                                        <tr><td>{a.at}</td><td>{a.action}</td><td>{a.person}</td><td>{a.amount}</td><td>{a.reason.unwrap_or_default()}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

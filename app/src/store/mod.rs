@@ -7,6 +7,7 @@
 //! driver's error kind — never by matching message text.
 
 pub mod accounts;
+pub mod console;
 pub mod follow_ups;
 pub mod ledger;
 pub mod organisations;

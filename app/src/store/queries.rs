@@ -53,6 +53,10 @@ pub struct RecoveryRow {
     pub decided_by_name: Option<String>,
     pub reversal_reason: Option<String>,
     pub reversed_by_name: Option<String>,
+    /// The sampled review's verdict ("looks-right" or "needs-a-talk"), if checked.
+    pub spot_verdict: Option<String>,
+    pub spot_note: Option<String>,
+    pub spot_checked_by_name: Option<String>,
 }
 
 impl RecoveryRow {
@@ -83,13 +87,21 @@ const RECOVERY_SELECT: &str = "SELECT r.id, r.person_id, p.display_name AS perso
         r.description, r.remedy, r.amount_minor, r.currency, r.reaction, r.cause, r.cause_note,
         r.follow_up_due_at, r.covered_minor, r.excess_minor,
         d.outcome, d.approved_minor, d.reason AS decision_reason, dp.display_name AS decided_by_name,
-        v.reason AS reversal_reason, vp.display_name AS reversed_by_name
+        v.reason AS reversal_reason, vp.display_name AS reversed_by_name,
+        s.verdict AS spot_verdict, s.note AS spot_note, sp.display_name AS spot_checked_by_name
     FROM recoveries r
     JOIN people p ON p.id = r.person_id
     LEFT JOIN approval_decisions d ON d.recovery_id = r.id
     LEFT JOIN people dp ON dp.id = d.decided_by
     LEFT JOIN reversals v ON v.recovery_id = r.id
-    LEFT JOIN people vp ON vp.id = v.reversed_by";
+    LEFT JOIN people vp ON vp.id = v.reversed_by
+    LEFT JOIN spot_checks s ON s.recovery_id = r.id
+    LEFT JOIN people sp ON sp.id = s.checked_by";
+
+/// The status of a recovery row in SQL, the same rule as [`ledger::status`].
+const STATUS_SQL: &str =
+    "CASE WHEN v.id IS NOT NULL THEN 'reversed' WHEN r.excess_minor <= 0 THEN 'posted'
+        WHEN d.id IS NULL THEN 'pending' ELSE d.outcome END";
 
 /// Spend of one group (a team or a location) over a date range.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -108,15 +120,86 @@ pub struct RecoveryFilter {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub location_id: Option<i64>,
+    /// Only these locations (a supervisor's scope); `None` = the whole organisation.
+    pub within_locations: Option<Vec<i64>>,
     pub team_id: Option<i64>,
     pub person_id: Option<i64>,
     pub category: Option<String>,
     pub touchpoint: Option<String>,
+    pub remedy: Option<String>,
+    pub status: Option<RecoveryStatus>,
+    /// Inclusive bounds on the recovery's full amount, in minor units.
+    pub min_amount: Option<i64>,
+    pub max_amount: Option<i64>,
+    pub sort: ReviewSort,
     pub limit: Option<i64>,
 }
 
+/// The order of a review list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReviewSort {
+    #[default]
+    Newest,
+    Oldest,
+    LargestAmount,
+    SmallestAmount,
+}
+
+impl ReviewSort {
+    pub const ALL: [ReviewSort; 4] = [
+        ReviewSort::Newest,
+        ReviewSort::Oldest,
+        ReviewSort::LargestAmount,
+        ReviewSort::SmallestAmount,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewSort::Newest => "newest",
+            ReviewSort::Oldest => "oldest",
+            ReviewSort::LargestAmount => "largest",
+            ReviewSort::SmallestAmount => "smallest",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewSort::Newest => "Newest first",
+            ReviewSort::Oldest => "Oldest first",
+            ReviewSort::LargestAmount => "Largest amount first",
+            ReviewSort::SmallestAmount => "Smallest amount first",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReviewSort> {
+        ReviewSort::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            ReviewSort::Newest => "r.occurred_at DESC, r.id DESC",
+            ReviewSort::Oldest => "r.occurred_at, r.id",
+            ReviewSort::LargestAmount => "r.amount_minor DESC, r.id DESC",
+            ReviewSort::SmallestAmount => "r.amount_minor, r.id",
+        }
+    }
+}
+
+/// `AND r.location_id IN (…)` for a scope of location ids (integers, so safe to inline);
+/// an empty scope matches nothing.
+pub(crate) fn location_scope_sql(column: &str, scope: Option<&[i64]>) -> String {
+    match scope {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".to_string(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(" AND {column} IN ({})", list.join(", "))
+        }
+    }
+}
+
 /// Posted amount of a recovery row in SQL, net of reversal.
-const POSTED_SQL: &str =
+pub(crate) const POSTED_SQL: &str =
     "CASE WHEN v.id IS NULL THEN r.covered_minor + COALESCE(d.approved_minor, 0) ELSE 0 END";
 
 impl Store {
@@ -162,6 +245,8 @@ impl Store {
         filter: &RecoveryFilter,
     ) -> Result<Vec<RecoveryRow>, StoreError> {
         let limit = filter.limit.unwrap_or(200).clamp(1, 500);
+        let scope = location_scope_sql("r.location_id", filter.within_locations.as_deref());
+        let order = filter.sort.order_by();
         let sql = format!(
             "{RECOVERY_SELECT}
              WHERE r.organisation_id = $1
@@ -172,7 +257,11 @@ impl Store {
                AND ($6 IS NULL OR r.person_id = $6)
                AND ($7 IS NULL OR r.category = $7)
                AND ($8 IS NULL OR r.touchpoint = $8)
-             ORDER BY r.occurred_at DESC, r.id DESC
+               AND ($10 IS NULL OR r.remedy = $10)
+               AND ($11 IS NULL OR {STATUS_SQL} = $11)
+               AND ($12 IS NULL OR r.amount_minor >= $12)
+               AND ($13 IS NULL OR r.amount_minor <= $13){scope}
+             ORDER BY {order}
              LIMIT $9"
         );
         Ok(dispatch!(self, pool => {
@@ -186,6 +275,10 @@ impl Store {
                 .bind(filter.category.as_deref())
                 .bind(filter.touchpoint.as_deref())
                 .bind(limit)
+                .bind(filter.remedy.as_deref())
+                .bind(filter.status.map(|s| s.as_str()))
+                .bind(filter.min_amount)
+                .bind(filter.max_amount)
                 .fetch_all(pool)
                 .await?
         }))

@@ -123,6 +123,7 @@ impl TestApp {
 /// An organisation for the tests: one location and team, one person per role (staff and
 /// supervisor scoped to the location), plus `extra`, a staff member nobody signs in as.
 pub struct Org {
+    pub organisation_id: i64,
     pub location_id: i64,
     pub team_id: i64,
     pub people: Vec<(String, i64)>,
@@ -199,6 +200,7 @@ pub async fn organisation(store: &Store, slug: &str) -> Org {
         people.push((username, person.id));
     }
     Org {
+        organisation_id: org.id,
         location_id: location.id,
         team_id: team.id,
         people,

@@ -4,6 +4,7 @@
 mod approvals;
 mod auth;
 mod basics;
+mod console;
 mod front_line;
 mod helpers;
 mod role_matrix;

@@ -76,6 +76,31 @@ fn expected(endpoint: &str, who: Who) -> u16 {
         ("approvals/resolve", Supervisor) => OK,
         ("approvals/resolve", OtherOrgAdmin) => 404,
         ("approvals/resolve", _) => 409,
+        // The console's read-outs: supervisors and above, of their own organisation (another
+        // organisation's admin sees their own, empty, organisation).
+        ("console/spend" | "console/review" | "console/sample" | "console/budgets", Anonymous) => {
+            401
+        }
+        ("console/spend" | "console/review" | "console/sample" | "console/budgets", Staff) => 403,
+        ("console/spend" | "console/review" | "console/sample" | "console/budgets", _) => OK,
+        // Staff A's posted recovery: the first supervisor checks it, the next are told it is
+        // done; strangers cannot see it.
+        ("console/spot-check", Anonymous) => 401,
+        ("console/spot-check", Staff) => 403,
+        ("console/spot-check", Supervisor) => OK,
+        ("console/spot-check", OtherOrgAdmin) => 404,
+        ("console/spot-check", _) => 409,
+        // Staff A's approved request: the first supervisor reverses it, the next are told.
+        ("console/reverse", Anonymous) => 401,
+        ("console/reverse", Staff) => 403,
+        ("console/reverse", Supervisor) => OK,
+        ("console/reverse", OtherOrgAdmin) => 404,
+        ("console/reverse", _) => 409,
+        // A team's budget: supervisors of its location and above; admins for any scope.
+        ("admin/set-policy" | "admin/add-boost", Anonymous) => 401,
+        ("admin/set-policy" | "admin/add-boost", Staff) => 403,
+        ("admin/set-policy" | "admin/add-boost", OtherOrgAdmin) => 404,
+        ("admin/set-policy" | "admin/add-boost", _) => OK,
         // Supervisors and above, for a location of their own organisation.
         ("set-up-tablet", Anonymous) => 401,
         ("set-up-tablet", Staff) => 403,
@@ -147,13 +172,14 @@ async fn matrix(kind: Db) {
     let pending = over.body["recovery_id"].as_i64().unwrap().to_string();
 
     let mut failures = Vec::new();
-    let mut allowed_admin_changes = 0;
+    let mut audited_changes = 0;
     for who in EVERYONE {
         let unique = format!("{who:?}").to_lowercase();
         let username = format!("new.{unique}");
         let key = format!("matrix-{unique}");
         let branch = format!("Branch {unique}");
         let decision_key = format!("decide-{unique}");
+        let reversal_key = format!("reverse-{unique}");
         let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
             ("status", vec![]),
             ("today", vec![]),
@@ -187,6 +213,26 @@ async fn matrix(kind: Db) {
                     ("amount", ""),
                     ("reason", ""),
                     ("idempotency_key", &decision_key),
+                ],
+            ),
+            ("console/spend", vec![("from", ""), ("to", "")]),
+            ("console/review", vec![("status", "posted")]),
+            ("console/sample", vec![]),
+            ("console/budgets", vec![]),
+            (
+                "console/spot-check",
+                vec![
+                    ("recovery_id", &recovery),
+                    ("verdict", "looks-right"),
+                    ("note", ""),
+                ],
+            ),
+            (
+                "console/reverse",
+                vec![
+                    ("recovery_id", &pending),
+                    ("reason", "Logged against the wrong guest"),
+                    ("idempotency_key", &reversal_key),
                 ],
             ),
             ("me", vec![]),
@@ -300,12 +346,13 @@ async fn matrix(kind: Db) {
                     answer.status, answer.body
                 ));
             }
+            // Changes to organisation A that land in its audit log.
             if allowed
-                && who == Who::Admin
-                && endpoint.starts_with("admin/")
+                && !matches!(who, Who::Anonymous | Who::OtherOrgAdmin)
+                && (endpoint.starts_with("admin/") || *endpoint == "console/reverse")
                 && !matches!(*endpoint, "admin/overview" | "admin/audit")
             {
-                allowed_admin_changes += 1;
+                audited_changes += 1;
             }
             // What an admin of B sees is B's, never A's.
             if *endpoint == "admin/overview" && who == Who::OtherOrgAdmin {
@@ -328,7 +375,7 @@ async fn matrix(kind: Db) {
         failures.join("\n")
     );
 
-    // Refused calls changed nothing: organisation A's audit log holds exactly the admin's
+    // Refused calls changed nothing: organisation A's audit log holds exactly the allowed
     // changes (plus the tablet set-ups, which are audited too).
     let admin = app.signed_in("admin.a").await;
     let audit = app.call(&admin, "admin/audit", &[]).await;
@@ -340,7 +387,7 @@ async fn matrix(kind: Db) {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     let changes = actions.iter().filter(|a| !a.starts_with("tablet.")).count();
-    assert_eq!(changes, allowed_admin_changes, "{actions:?}");
+    assert_eq!(changes, audited_changes, "{actions:?}");
     assert_eq!(
         actions.iter().filter(|a| a.starts_with("tablet.")).count(),
         4,
