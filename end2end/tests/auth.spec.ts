@@ -87,7 +87,10 @@ test('repeated wrong passwords are throttled with a time to retry', async ({ pag
   for (let attempt = 0; attempt < 5; attempt++) {
     await page.getByLabel('Username').fill('manager.lisbon');
     await page.getByLabel('Password').fill(`wrong guess ${attempt}`);
+    // Wait for each answer: the alert of the previous attempt reads the same.
+    const answered = page.waitForResponse((r) => r.url().includes('/api/sign-in'));
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await answered;
     await expect(page.getByRole('alert').filter({ hasText: 'Wrong username or password.' })).toBeVisible();
   }
   await page.getByLabel('Password').fill(PASSWORD);
