@@ -163,6 +163,8 @@ pub struct ActionView {
 
 #[cfg(feature = "ssr")]
 mod server {
+    use std::collections::HashMap;
+
     use chrono::NaiveDate;
 
     use super::*;
@@ -172,8 +174,10 @@ mod server {
             budget_day::{local_date, parse_time_zone},
             money::Currency,
             org::Role,
+            policy::{resolve_allowance, Allowance, Boost, BudgetPolicy, Holder},
+            review::Verdict,
         },
-        store::{organisations::Location, Store},
+        store::{organisations::Location, queries::RecoveryRow, Store},
     };
 
     /// A date typed into a filter: "" is none.
@@ -254,6 +258,61 @@ mod server {
         Currency::parse(&location.currency).map_err(|_| ApiError::Internal)
     }
 
+    /// What people may spend: the policies, the boosts running from a date, and each
+    /// person's roles — loaded once, then evaluated per person and day.
+    pub struct Allowances {
+        policies: Vec<BudgetPolicy>,
+        boosts: Vec<Boost>,
+        roles: HashMap<i64, Vec<Role>>,
+    }
+
+    impl Allowances {
+        pub async fn load(
+            store: &Store,
+            organisation_id: i64,
+            from: NaiveDate,
+        ) -> Result<Allowances, ApiError> {
+            let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
+            for (person, role, _) in store.role_grants(organisation_id).await? {
+                roles.entry(person).or_default().push(role);
+            }
+            Ok(Allowances {
+                policies: store.policies(organisation_id).await?,
+                boosts: store.boosts(organisation_id, from).await?,
+                roles,
+            })
+        }
+
+        /// What a person may spend on a date under the current policies and boosts.
+        pub fn on(&self, person_id: i64, team_id: Option<i64>, date: NaiveDate) -> Allowance {
+            let holder = Holder {
+                person_id,
+                team_id,
+                roles: self.roles.get(&person_id).cloned().unwrap_or_default(),
+            };
+            resolve_allowance(&holder, &self.policies, &self.boosts, date)
+        }
+
+        pub fn policies(&self) -> &[BudgetPolicy] {
+            &self.policies
+        }
+
+        pub fn boosts(&self) -> &[Boost] {
+            &self.boosts
+        }
+    }
+
+    /// "Looks right — Ana Costa" for a recovery the sampled review checked.
+    pub fn spot_verdict(row: &RecoveryRow) -> Option<String> {
+        row.spot_verdict.as_deref().map(|v| {
+            format!(
+                "{} — {}",
+                Verdict::parse(v).map_or("Checked", |v| v.label()),
+                row.spot_checked_by_name.as_deref().unwrap_or_default()
+            )
+        })
+    }
+
     pub fn percent(part: i64, whole: i64) -> i64 {
         if whole <= 0 {
             0
@@ -269,10 +328,7 @@ mod server {
 pub async fn spend_overview(from: String, to: String) -> Result<SpendReport, ApiError> {
     use std::collections::HashMap;
 
-    use crate::domain::{
-        money::format_with_code,
-        policy::{resolve_allowance, Holder},
-    };
+    use crate::domain::money::format_with_code;
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
@@ -295,12 +351,7 @@ pub async fn spend_overview(from: String, to: String) -> Result<SpendReport, Api
         .into_iter()
         .map(|c| (c.person_id, (c.open, c.overdue)))
         .collect();
-    let policies = store.policies(org).await?;
-    let boosts = store.boosts(org, from).await?;
-    let mut roles: HashMap<i64, Vec<crate::domain::org::Role>> = HashMap::new();
-    for (person, role, _) in store.role_grants(org).await? {
-        roles.entry(person).or_default().push(role);
-    }
+    let allowances = server::Allowances::load(store, org, from).await?;
     let teams = store.teams(org).await?;
     let team_name = |id: Option<i64>| {
         id.and_then(|id| teams.iter().find(|t| t.id == id))
@@ -325,11 +376,6 @@ pub async fn spend_overview(from: String, to: String) -> Result<SpendReport, Api
             continue;
         };
         let currency = server::currency_of(location)?;
-        let holder = Holder {
-            person_id: row.person_id,
-            team_id: row.team_id,
-            roles: roles.get(&row.person_id).cloned().unwrap_or_default(),
-        };
         // A past day's allowance is what its budget evaluations stored; a day without
         // any recovery is what the policies give that day.
         let allowance: i64 = days
@@ -338,7 +384,7 @@ pub async fn spend_overview(from: String, to: String) -> Result<SpendReport, Api
                 stored
                     .get(&(row.person_id, *day))
                     .copied()
-                    .unwrap_or_else(|| resolve_allowance(&holder, &policies, &boosts, *day).daily)
+                    .unwrap_or_else(|| allowances.on(row.person_id, row.team_id, *day).daily)
             })
             .sum();
         let (open, overdue) = follow_ups.get(&row.person_id).copied().unwrap_or_default();
@@ -542,13 +588,9 @@ pub async fn review_recoveries(
         if let (Some(reason), Some(by)) = (&row.reversal_reason, &row.reversed_by_name) {
             history.push(format!("Reversed by {by}: {reason}"));
         }
-        let spot_check = row.spot_verdict.as_deref().map(|v| {
-            let verdict = Verdict::parse(v).map(|v| v.label()).unwrap_or("Checked");
-            let by = row.spot_checked_by_name.clone().unwrap_or_default();
-            match row.spot_note.as_deref() {
-                Some(note) if !note.is_empty() => format!("{verdict} — {by}: {note}"),
-                _ => format!("{verdict} — {by}"),
-            }
+        let spot_check = server::spot_verdict(&row).map(|verdict| match row.spot_note.as_deref() {
+            Some(note) if !note.is_empty() => format!("{verdict}: {note}"),
+            _ => verdict,
         });
         out.push(ReviewRow {
             recovery_id: row.id,
@@ -771,13 +813,7 @@ pub async fn daily_sample() -> Result<SampleView, ApiError> {
             done: label_of(&remedies, &row.remedy),
             amount: format_with_code(row.amount_minor, currency),
             reaction: row.reaction.clone(),
-            verdict: row.spot_verdict.as_deref().map(|v| {
-                format!(
-                    "{} — {}",
-                    Verdict::parse(v).map(|v| v.label()).unwrap_or("Checked"),
-                    row.spot_checked_by_name.clone().unwrap_or_default()
-                )
-            }),
+            verdict: server::spot_verdict(&row),
             note: row.spot_note.clone().filter(|n| !n.is_empty()),
         });
     }
@@ -891,24 +927,15 @@ pub struct BudgetsView {
 /// own policy and running boosts. Changes go through `admin/set-policy` and `admin/add-boost`.
 #[server(endpoint = "console/budgets")]
 pub async fn budgets_overview() -> Result<BudgetsView, ApiError> {
-    use std::collections::HashMap;
-
-    use crate::domain::{
-        money::format_with_code,
-        policy::{resolve_allowance, Holder, PolicyScope},
-    };
+    use crate::domain::{money::format_with_code, policy::PolicyScope};
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
     let today = server::today(store, &caller, request.now).await?;
     let (_, locations) = server::supervised(store, &caller).await?;
-    let policies = store.policies(org).await?;
-    let boosts = store.boosts(org, today).await?;
-    let mut roles: HashMap<i64, Vec<crate::domain::org::Role>> = HashMap::new();
-    for (person, role, _) in store.role_grants(org).await? {
-        roles.entry(person).or_default().push(role);
-    }
+    let allowances = server::Allowances::load(store, org, today).await?;
+    let (policies, boosts) = (allowances.policies(), allowances.boosts());
     let located = |location_id: i64| locations.iter().find(|l| l.id == location_id);
     let describe = |scope: &PolicyScope, currency| {
         let own = policies.iter().find(|p| &p.scope == scope).map(|p| {
@@ -941,12 +968,7 @@ pub async fn budgets_overview() -> Result<BudgetsView, ApiError> {
             continue;
         };
         let currency = server::currency_of(location)?;
-        let holder = Holder {
-            person_id: person.id,
-            team_id: person.team_id,
-            roles: roles.get(&person.id).cloned().unwrap_or_default(),
-        };
-        let allowance = resolve_allowance(&holder, &policies, &boosts, today);
+        let allowance = allowances.on(person.id, person.team_id, today);
         let (own_policy, boosts) = describe(&PolicyScope::Person(person.id), currency);
         people.push(BudgetLine {
             scope: format!("person:{}", person.id),
