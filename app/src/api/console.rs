@@ -162,7 +162,7 @@ pub struct ActionView {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use std::collections::HashMap;
 
     use chrono::NaiveDate;
@@ -478,7 +478,6 @@ pub async fn review_recoveries(
             ledger::RecoveryStatus,
             money::{format_with_code, parse_amount, Currency},
             org::TaxonomyKind,
-            review::Verdict,
         },
         store::queries::{RecoveryFilter, ReviewSort},
     };
@@ -771,7 +770,7 @@ pub async fn daily_sample() -> Result<SampleView, ApiError> {
         domain::{
             money::{format_with_code, Currency},
             org::TaxonomyKind,
-            review::{self, Verdict},
+            review,
         },
     };
     let (request, caller) =
