@@ -11,17 +11,23 @@ pub mod components;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod events;
+#[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
+pub mod learning;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod summary;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The Content-Security-Policy of every page: scripts only from this site or carrying this
@@ -90,6 +96,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("review") view=pages::console::ReviewPage ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("sample") view=pages::console::SamplePage ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("budgets") view=pages::console::BudgetsPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("improvements") view=pages::improvements::ImprovementsPage ssr=SsrMode::InOrder/>
+                    <Route path=(StaticSegment("improvements"), ParamSegment("id")) view=pages::improvements::ImprovementPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("summary") view=pages::summary::SummaryPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
         </Router>

@@ -8,6 +8,7 @@ use std::{future::Future, sync::Arc};
 use app::{
     domain::{
         budget_day::parse_time_zone,
+        learning::{effect, Figures, ItemStatus, Occurrence},
         ledger::{RecoveryStatus, Resolution, ResolutionKind},
         money::Currency,
         org::{Industry, Role},
@@ -16,6 +17,7 @@ use app::{
         review::Verdict,
     },
     store::{
+        learning::{ItemChange, LinkedRecovery},
         ledger::{RecordRecovery, ResolvePending, ReverseRecovery},
         organisations::{NewOrganisation, NewPerson},
         queries::{RecoveryFilter, ReviewSort},
@@ -112,6 +114,11 @@ contract!(
     spend_per_person_counts_posted_spend_allowances_and_follow_ups,
     spot_checks_are_sampled_from_within_budget_and_recorded_once,
     decisions_and_reversals_show_in_the_deciders_log,
+    a_recurring_cause_proposes_exactly_one_item_with_the_right_figures,
+    a_fix_dated_mid_history_shows_the_before_and_after_rates,
+    the_queue_ranks_items_by_the_documented_formula,
+    the_monthly_summary_matches_a_hand_computed_month,
+    a_published_summary_is_frozen_and_later_corrections_show_beside_it,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1623,4 +1630,812 @@ async fn decisions_and_reversals_show_in_the_deciders_log(db: Arc<TestDatabase>)
             .is_empty(),
         "since bounds it"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// The learning loop
+
+/// A recovery of `category` at the front desk on a day of June 2026 (09:00 UTC).
+fn on_day(f: &Fixture, key: &str, day: u32, category: &str, amount_minor: i64) -> RecordRecovery {
+    let mut r = f.record(f.staff, key, amount_minor);
+    r.recovery.occurred_at = Utc.with_ymd_and_hms(2026, 6, day, 9, 0, 0).unwrap();
+    r.recovery.category = category.to_string();
+    r
+}
+
+async fn log_and_learn(f: &Fixture, record: RecordRecovery) -> Vec<i64> {
+    let at = record.recovery.occurred_at;
+    let receipt = f.store.record_recovery(&record, at).await.unwrap();
+    app::learning::after_recovery(&f.store, f.organisation_id, receipt.recovery_id, at)
+        .await
+        .unwrap()
+}
+
+fn figures_of(links: &[LinkedRecovery]) -> Figures {
+    Figures::of(
+        &links
+            .iter()
+            .map(|l| Occurrence {
+                date: l.budget_date,
+                amount_minor: l.amount_minor,
+                severity: Severity::parse(&l.severity).unwrap(),
+                reaction: Reaction::parse(&l.reaction).unwrap(),
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+async fn a_recurring_cause_proposes_exactly_one_item_with_the_right_figures(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    // Room not ready on 5 days within four weeks (threshold 5 at one location), noise on 3.
+    for (i, day) in [1, 4, 8, 15].into_iter().enumerate() {
+        let fed = log_and_learn(
+            &f,
+            on_day(
+                &f,
+                &format!("r{i}"),
+                day,
+                "room-not-ready",
+                1_000 * (i as i64 + 1),
+            ),
+        )
+        .await;
+        assert!(fed.is_empty(), "no item before the threshold");
+    }
+    for (i, day) in [2, 9, 16].into_iter().enumerate() {
+        log_and_learn(&f, on_day(&f, &format!("n{i}"), day, "noise", 500)).await;
+    }
+    let fed = log_and_learn(&f, on_day(&f, "r4", 22, "room-not-ready", 2_500)).await;
+    assert_eq!(fed.len(), 1, "the fifth proposes an item");
+    let item = fed[0];
+    // The sixth attaches to it instead of proposing another.
+    assert_eq!(
+        log_and_learn(&f, on_day(&f, "r5", 25, "room-not-ready", 0)).await,
+        vec![item]
+    );
+
+    let items = f.store.items(f.organisation_id).await.unwrap();
+    assert_eq!(items.len(), 1, "exactly one item");
+    let row = &items[0];
+    assert_eq!(row.status, "proposed");
+    assert!(row.from_signal);
+    assert_eq!(row.location_id, Some(f.location_id));
+    assert_eq!(
+        (row.category.as_deref(), row.touchpoint.as_deref()),
+        (Some("room-not-ready"), Some("front-desk"))
+    );
+    assert!(
+        row.title.starts_with("Room not ready at Front desk"),
+        "{}",
+        row.title
+    );
+
+    let links = f
+        .store
+        .linked_recoveries(f.organisation_id, Some(item))
+        .await
+        .unwrap();
+    let figures = figures_of(&links);
+    // 10 + 20 + 30 + 40 + 25 + 0.
+    assert_eq!((figures.occurrences, figures.cost_minor), (6, 12_500));
+    assert_eq!(figures.first_seen, Some(date(2026, 6, 1)));
+    assert_eq!(figures.last_seen, Some(date(2026, 6, 25)));
+    assert_eq!(figures.severity_mix, [0, 6, 0, 0]);
+    // Priority: (1 + 125.00) × 6 recoveries over 25 days × 7 × medium (2).
+    let expected = ((1.0 + 125.0) * (6.0 * 7.0 / 25.0) * 2.0_f64).round() as i64;
+    assert_eq!(figures.priority(2), expected);
+    assert_eq!(expected, 423);
+
+    // A scan over the same history finds nothing new.
+    app::learning::scan(&f.store, f.organisation_id, date(2026, 6, 25), at(12))
+        .await
+        .unwrap();
+    assert_eq!(f.store.items(f.organisation_id).await.unwrap().len(), 1);
+    assert_eq!(
+        f.store
+            .linked_recoveries(f.organisation_id, Some(item))
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+    // The database refuses a second open item for the same signal.
+    let twin = app::store::learning::NewItem {
+        organisation_id: f.organisation_id,
+        location_id: Some(f.location_id),
+        category: Some("room-not-ready".into()),
+        touchpoint: Some("front-desk".into()),
+        from_signal: true,
+        title: "Twin".into(),
+        problem: String::new(),
+        created_by: None,
+    };
+    assert!(matches!(
+        f.store.create_item(&twin, &[], at(12)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+}
+
+async fn a_fix_dated_mid_history_shows_the_before_and_after_rates(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    // Eight recurrences in the 28 days before 29 May (two a week), two in the 28 days after.
+    let before = [2, 5, 9, 12, 16, 19, 23, 26];
+    for (i, day) in before.into_iter().enumerate() {
+        let mut r = on_day(&f, &format!("b{i}"), 1, "room-not-ready", 1_000);
+        r.recovery.occurred_at = Utc.with_ymd_and_hms(2026, 5, day, 9, 0, 0).unwrap();
+        log_and_learn(&f, r).await;
+    }
+    let item = f.store.items(f.organisation_id).await.unwrap()[0].id;
+    let done_on = date(2026, 5, 29);
+    for (from, to) in [
+        (ItemStatus::Proposed, ItemStatus::Accepted),
+        (ItemStatus::Accepted, ItemStatus::InProgress),
+        (ItemStatus::InProgress, ItemStatus::Done),
+    ] {
+        f.store
+            .change_item(
+                f.organisation_id,
+                item,
+                &ItemChange::Status {
+                    from,
+                    to,
+                    reason: None,
+                    on: (to == ItemStatus::Done).then_some(done_on),
+                },
+                f.supervisor,
+                at(12),
+            )
+            .await
+            .unwrap();
+    }
+    // A stale move (someone else moved it meanwhile) is refused.
+    let stale = f
+        .store
+        .change_item(
+            f.organisation_id,
+            item,
+            &ItemChange::Status {
+                from: ItemStatus::Proposed,
+                to: ItemStatus::Accepted,
+                reason: None,
+                on: None,
+            },
+            f.supervisor,
+            at(12),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, StoreError::Duplicate(_)), "{stale:?}");
+    for (i, day) in [3, 17].into_iter().enumerate() {
+        log_and_learn(
+            &f,
+            on_day(&f, &format!("a{i}"), day, "room-not-ready", 1_000),
+        )
+        .await;
+    }
+    // Outside both windows: does not count.
+    log_and_learn(&f, on_day(&f, "late", 30, "room-not-ready", 1_000)).await;
+
+    let row = f.store.item(f.organisation_id, item).await.unwrap();
+    assert_eq!(row.done_on, Some(done_on));
+    let window = f
+        .store
+        .learning_thresholds(f.organisation_id)
+        .await
+        .unwrap()
+        .window_days;
+    let dates: Vec<NaiveDate> = f
+        .store
+        .cause_recoveries(
+            f.organisation_id,
+            Some(f.location_id),
+            "room-not-ready",
+            "front-desk",
+            date(2026, 5, 1),
+            date(2026, 6, 25),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.budget_date)
+        .collect();
+    let e = effect(&dates, done_on, window, date(2026, 7, 15));
+    assert_eq!((e.before, e.after, e.after_days), (8, 2, 28));
+    assert_eq!((e.before_per_week_x100, e.after_per_week_x100), (200, 50));
+    assert_eq!(e.change_percent, Some(-75));
+    // The history records every move.
+    let history = f.store.item_events(f.organisation_id, item).await.unwrap();
+    let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["created", "status", "status", "status"]);
+    assert_eq!(history[3].detail, "In progress → Done");
+}
+
+async fn the_queue_ranks_items_by_the_documented_formula(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    // Frequent and cheap: 6 noise recoveries of 5.00 in a week (low severity by default: medium).
+    for day in 1..=6 {
+        log_and_learn(&f, on_day(&f, &format!("n{day}"), day, "noise", 500)).await;
+    }
+    // Rare and costly: 5 room-not-ready of 30.00 over four weeks.
+    for (i, day) in [1, 8, 15, 22, 28].into_iter().enumerate() {
+        log_and_learn(
+            &f,
+            on_day(&f, &format!("r{i}"), day, "room-not-ready", 3_000),
+        )
+        .await;
+    }
+    let links = f
+        .store
+        .linked_recoveries(f.organisation_id, None)
+        .await
+        .unwrap();
+    let mut ranked: Vec<(i64, i64)> = f
+        .store
+        .items(f.organisation_id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let mine: Vec<LinkedRecovery> = links
+                .iter()
+                .filter(|l| l.item_id == item.id)
+                .cloned()
+                .collect();
+            (figures_of(&mine).priority(2), item.id)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.cmp(a));
+    // Noise: (1 + 30.00) × 6 a week × 2 = 372. Room not ready: (1 + 150.00) × 5 over 28
+    // days × 7 = 1.25 a week × 2 = 377.5 → 378.
+    assert_eq!(
+        ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
+        vec![378, 372]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The monthly summary: October 2026 in Lisbon, where summer time ends on the 25th.
+
+struct Entry {
+    person: fn(&Fixture) -> i64,
+    key: &'static str,
+    at: DateTime<Utc>,
+    amount_minor: i64,
+    category: &'static str,
+    touchpoint: &'static str,
+    channel: Channel,
+    severity: Severity,
+    reaction: Reaction,
+    named_cause: bool,
+    follow_up: Option<DateTime<Utc>>,
+}
+
+fn utc(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap()
+}
+
+fn ana(f: &Fixture) -> i64 {
+    f.staff
+}
+
+fn rui(f: &Fixture) -> i64 {
+    f.colleague
+}
+
+/// Logs the month's history and returns the recovery ids by key.
+async fn october(f: &Fixture) -> std::collections::HashMap<&'static str, i64> {
+    let entry =
+        |person, key, at, amount_minor, category, touchpoint, channel, severity, reaction| Entry {
+            person,
+            key,
+            at,
+            amount_minor,
+            category,
+            touchpoint,
+            channel,
+            severity,
+            reaction,
+            named_cause: true,
+            follow_up: None,
+        };
+    let entries = vec![
+        // September: the month before.
+        entry(
+            ana,
+            "s1",
+            utc(9, 15, 9, 0),
+            1_000,
+            "noise",
+            "front-desk",
+            Channel::InPerson,
+            Severity::Low,
+            Reaction::Satisfied,
+        ),
+        // 30 Sep 23:30 UTC is 1 Oct 00:30 in Lisbon (summer time): October.
+        entry(
+            ana,
+            "o1",
+            utc(9, 30, 23, 30),
+            2_000,
+            "room-not-ready",
+            "front-desk",
+            Channel::InPerson,
+            Severity::High,
+            Reaction::Delighted,
+        ),
+        Entry {
+            follow_up: Some(utc(10, 2, 9, 0)),
+            ..entry(
+                ana,
+                "o2",
+                utc(10, 1, 9, 0),
+                500,
+                "fnb-slow-service",
+                "restaurant",
+                Channel::Phone,
+                Severity::Medium,
+                Reaction::Satisfied,
+            )
+        },
+        // 31 Oct 23:30 UTC is still 31 Oct in Lisbon: winter time (UTC+0) since the 25th.
+        Entry {
+            named_cause: false,
+            ..entry(
+                ana,
+                "o3",
+                utc(10, 31, 23, 30),
+                1_000,
+                "room-not-ready",
+                "front-desk",
+                Channel::InPerson,
+                Severity::Low,
+                Reaction::Satisfied,
+            )
+        },
+        // 45.00 against a 30.00 cap: 30.00 posted, 15.00 waiting.
+        Entry {
+            follow_up: Some(utc(10, 11, 9, 0)),
+            ..entry(
+                rui,
+                "o4",
+                utc(10, 10, 9, 0),
+                4_500,
+                "billing-error",
+                "front-desk",
+                Channel::Email,
+                Severity::Medium,
+                Reaction::StillUnhappy,
+            )
+        },
+        Entry {
+            follow_up: Some(utc(10, 13, 9, 0)),
+            ..entry(
+                rui,
+                "o5",
+                utc(10, 12, 9, 0),
+                0,
+                "room-not-ready",
+                "housekeeping",
+                Channel::InPerson,
+                Severity::Low,
+                Reaction::Satisfied,
+            )
+        },
+        // Reversed on 2 November: out of October's figures.
+        entry(
+            ana,
+            "o6",
+            utc(10, 30, 10, 0),
+            2_500,
+            "noise",
+            "front-desk",
+            Channel::InPerson,
+            Severity::Medium,
+            Reaction::Delighted,
+        ),
+        // 1 Nov 00:30 UTC is 1 Nov in Lisbon: November.
+        entry(
+            ana,
+            "n1",
+            utc(11, 1, 0, 30),
+            1_000,
+            "noise",
+            "front-desk",
+            Channel::InPerson,
+            Severity::Low,
+            Reaction::Satisfied,
+        ),
+    ];
+    let mut ids = std::collections::HashMap::new();
+    for e in entries {
+        let mut record = f.record((e.person)(f), e.key, e.amount_minor);
+        let r = &mut record.recovery;
+        r.occurred_at = e.at;
+        r.category = e.category.to_string();
+        r.touchpoint = e.touchpoint.to_string();
+        r.channel = e.channel;
+        r.severity = e.severity;
+        r.reaction = e.reaction;
+        r.description = format!("Story {}", e.key);
+        if !e.named_cause {
+            r.cause = None;
+        }
+        r.follow_up_due = e.follow_up;
+        let receipt = f.store.record_recovery(&record, e.at).await.unwrap();
+        ids.insert(e.key, receipt.recovery_id);
+    }
+    // Follow-ups: o2 done in 6 hours (on time), o4 two days after logging (a day late),
+    // o5 never (overdue).
+    f.store
+        .complete_follow_up(
+            f.organisation_id,
+            ids["o2"],
+            f.staff,
+            "Called back",
+            utc(10, 1, 15, 0),
+        )
+        .await
+        .unwrap();
+    f.store
+        .complete_follow_up(
+            f.organisation_id,
+            ids["o4"],
+            f.colleague,
+            "Refunded",
+            utc(10, 12, 9, 0),
+        )
+        .await
+        .unwrap();
+    f.store
+        .reverse_recovery(&f.reverse(ids["o6"], "rev-o6"), utc(11, 2, 10, 0))
+        .await
+        .unwrap();
+    ids
+}
+
+fn october_month() -> app::domain::summary::Month {
+    app::domain::summary::Month::parse("2026-10").unwrap()
+}
+
+fn pareto_rows(rows: &[app::domain::summary::ParetoRow]) -> Vec<(&str, i64, i64)> {
+    rows.iter()
+        .map(|r| (r.label.as_str(), r.value, r.cumulative_percent))
+        .collect()
+}
+
+fn share_rows(rows: &[app::domain::summary::Share]) -> Vec<(&str, i64, i64)> {
+    rows.iter()
+        .map(|r| (r.label.as_str(), r.count, r.percent))
+        .collect()
+}
+
+async fn the_monthly_summary_matches_a_hand_computed_month(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let ids = october(&f).await;
+    let now = utc(11, 5, 12, 0);
+    let s = app::summary::compute(&f.store, f.organisation_id, None, october_month(), now)
+        .await
+        .unwrap();
+    let by_location = app::summary::compute(
+        &f.store,
+        f.organisation_id,
+        Some(f.location_id),
+        october_month(),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_location.scope, "Lisbon");
+    assert_eq!(
+        by_location.headline, s.headline,
+        "one location: the same figures"
+    );
+
+    let h = &s.headline;
+    // o1, o2, o3 (the DST edges), o4, o5; o6 reversed; s1 and n1 in other months.
+    assert_eq!(
+        (h.recoveries, h.reversed, h.pending, h.non_monetary),
+        (5, 1, 1, 1)
+    );
+    assert_eq!(h.non_monetary_percent(), Some(20));
+    assert_eq!((h.previous_recoveries, h.year_ago_recoveries), (1, 0));
+    assert_eq!(h.lines.len(), 1);
+    let eur = &h.lines[0];
+    assert_eq!(eur.currency, "EUR");
+    // 20.00 + 5.00 + 10.00 + 30.00 (the part within the cap) + 0.
+    assert_eq!(eur.spend_minor, 6_500);
+    // Three people × 31 days × 50.00.
+    assert_eq!(eur.allowance_minor, 465_000);
+    assert_eq!(eur.used_percent(), Some(1));
+    assert_eq!(eur.per_recovery_minor(), Some(1_300));
+    assert_eq!(
+        (eur.previous_spend_minor, eur.year_ago_spend_minor),
+        (1_000, 0)
+    );
+    assert_eq!(
+        app::domain::summary::change_label(h.recoveries, h.previous_recoveries),
+        "+400 %"
+    );
+    assert_eq!(
+        app::domain::summary::change_label(h.recoveries, h.year_ago_recoveries),
+        "new"
+    );
+
+    // Ana 35.00 and Rui 30.00 of 1,550.00 each: rarely; Sofia nothing: never.
+    let u = &s.utilisation;
+    assert_eq!(u.bands, vec![1, 2, 0, 0, 0, 0]);
+    assert_eq!(u.never, vec!["SOFIA — Lisbon".to_string()]);
+    assert_eq!(
+        u.rarely,
+        vec!["ANA — Lisbon".to_string(), "RUI — Lisbon".to_string()]
+    );
+    assert_eq!((u.never_total, u.rarely_total), (1, 2));
+    assert_eq!(u.teams.len(), 1);
+    let team = &u.teams[0];
+    assert_eq!(
+        (
+            team.name.as_str(),
+            team.people,
+            team.recoveries,
+            team.spend_minor,
+            team.allowance_minor
+        ),
+        ("Front desk", 3, 5, 6_500, 465_000)
+    );
+    assert!(team.rarely_used());
+
+    assert_eq!(
+        pareto_rows(&s.categories_by_count),
+        vec![
+            ("Room not ready", 3, 60),
+            ("Billing error", 1, 80),
+            ("F&B slow service", 1, 100)
+        ]
+    );
+    assert_eq!(
+        pareto_rows(&s.touchpoints_by_count),
+        vec![
+            ("Front desk", 3, 60),
+            ("Housekeeping", 1, 80),
+            ("Restaurant", 1, 100)
+        ]
+    );
+    assert_eq!(s.categories_by_cost.len(), 1);
+    assert_eq!(s.categories_by_cost[0].0, "EUR");
+    // 30.00 each for billing and room not ready (ties by name), 5.00 for the restaurant.
+    assert_eq!(
+        pareto_rows(&s.categories_by_cost[0].1),
+        vec![
+            ("Billing error", 3_000, 46),
+            ("Room not ready", 3_000, 92),
+            ("F&B slow service", 500, 100)
+        ]
+    );
+    assert_eq!(
+        share_rows(&s.channels),
+        vec![("In person", 3, 60), ("Email", 1, 20), ("Phone", 1, 20)]
+    );
+    assert_eq!(
+        share_rows(&s.reactions),
+        vec![
+            ("Delighted", 1, 20),
+            ("Satisfied", 3, 60),
+            ("Neutral", 0, 0),
+            ("Still unhappy", 1, 20)
+        ]
+    );
+
+    let fu = &s.follow_ups;
+    assert_eq!(
+        (fu.promised, fu.on_time, fu.late, fu.overdue, fu.not_yet_due),
+        (3, 1, 1, 1, 0)
+    );
+    assert_eq!(fu.on_time_percent, Some(33));
+    // 6 h and 48 h: the median of two is their mean.
+    assert_eq!(fu.median_minutes, Some((360 + 2_880) / 2));
+
+    // Delighted first, then satisfied by severity, then time.
+    let stories: Vec<i64> = s.stories.iter().map(|st| st.recovery_id).collect();
+    assert_eq!(stories, vec![ids["o1"], ids["o2"], ids["o5"], ids["o3"]]);
+    assert_eq!(s.stories[0].note, "Story o1");
+    assert_eq!(s.stories[0].date, date(2026, 10, 1));
+    assert_eq!(s.stories[3].date, date(2026, 10, 31));
+    assert_eq!(s.stories[2].amount, "no money");
+
+    // Ana: three recoveries, all delighted or satisfied; Rui has two.
+    assert_eq!(s.recognition.len(), 1);
+    assert_eq!(s.recognition[0].name, "ANA");
+    assert_eq!(
+        s.recognition[0].reason,
+        "3 recoveries: 1 delighted, 2 satisfied customers (100 %); named the cause 2 times"
+    );
+    assert!(s.improvements.is_empty());
+
+    // September and November see their own entries only.
+    let september = app::summary::compute(
+        &f.store,
+        f.organisation_id,
+        None,
+        october_month().previous(),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(september.headline.recoveries, 1);
+    let november = app::summary::compute(
+        &f.store,
+        f.organisation_id,
+        None,
+        october_month().next(),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(november.headline.recoveries, 1);
+    // November so far: five days of allowance for three people.
+    assert_eq!(november.headline.lines[0].allowance_minor, 3 * 5 * 5_000);
+
+    // The month's export lists every entry of the month, the reversed one included.
+    let rows = f
+        .store
+        .month_recoveries(
+            f.organisation_id,
+            None,
+            date(2026, 10, 1),
+            date(2026, 10, 31),
+        )
+        .await
+        .unwrap();
+    let mut listed: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    listed.sort_unstable();
+    let mut expected: Vec<i64> = ["o1", "o2", "o3", "o4", "o5", "o6"]
+        .iter()
+        .map(|k| ids[k])
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(listed, expected);
+}
+
+async fn a_published_summary_is_frozen_and_later_corrections_show_beside_it(db: Arc<TestDatabase>) {
+    use app::domain::summary::{corrections, Summary};
+    let f = fixture(&db).await;
+    let ids = october(&f).await;
+    let org = f.organisation_id;
+    let published_at = utc(11, 5, 12, 0);
+    let frozen = app::summary::compute(&f.store, org, None, october_month(), published_at)
+        .await
+        .unwrap();
+    f.store
+        .save_summary_draft(
+            org,
+            None,
+            "2026-10",
+            "A good month.",
+            f.supervisor,
+            published_at,
+        )
+        .await
+        .unwrap();
+    f.store
+        .save_summary_draft(
+            org,
+            None,
+            "2026-10",
+            "A good month, mostly.",
+            f.supervisor,
+            published_at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store
+            .summary_draft(org, None, "2026-10")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("A good month, mostly.")
+    );
+    let snapshot = serde_json::to_string(&frozen).unwrap();
+    f.store
+        .publish_summary(
+            org,
+            None,
+            "2026-10",
+            "A good month, mostly.",
+            &snapshot,
+            f.supervisor,
+            published_at,
+        )
+        .await
+        .unwrap();
+    let twice = f
+        .store
+        .publish_summary(
+            org,
+            None,
+            "2026-10",
+            "Again",
+            &snapshot,
+            f.supervisor,
+            published_at,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(twice, StoreError::Duplicate(_)), "{twice:?}");
+    // The location's own summary is a separate publication.
+    assert!(f
+        .store
+        .published_summary(org, Some(f.location_id), "2026-10")
+        .await
+        .unwrap()
+        .is_none());
+
+    // A week later, o3 (31 October) is reversed.
+    let later = utc(11, 12, 9, 0);
+    f.store
+        .reverse_recovery(&f.reverse(ids["o3"], "rev-o3"), later)
+        .await
+        .unwrap();
+    let row = f
+        .store
+        .published_summary(org, None, "2026-10")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.commentary, "A good month, mostly.");
+    assert_eq!(row.published_by_name, "SOFIA");
+    let stored: Summary = serde_json::from_str(&row.snapshot).unwrap();
+    assert_eq!(stored, frozen, "the publication does not move");
+    let now = app::summary::compute(&f.store, org, None, october_month(), later)
+        .await
+        .unwrap();
+    assert_eq!(now.headline.recoveries, 4);
+    let changed = corrections(&stored, &now);
+    assert!(
+        changed.contains(&("Recoveries".into(), "5".into(), "4".into())),
+        "{changed:?}"
+    );
+    assert!(
+        changed.contains(&("Reversed".into(), "1".into(), "2".into())),
+        "{changed:?}"
+    );
+    assert!(
+        changed.contains(&("Spend (EUR)".into(), "65.00 EUR".into(), "55.00 EUR".into())),
+        "{changed:?}"
+    );
+    let late = f
+        .store
+        .late_entries(
+            org,
+            None,
+            date(2026, 10, 1),
+            date(2026, 10, 31),
+            row.published_at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert_eq!(
+        (
+            late[0].kind.as_str(),
+            late[0].recovery_id,
+            late[0].amount_minor
+        ),
+        ("reversed", ids["o3"], 1_000)
+    );
+    assert_eq!(late[0].reason.as_deref(), Some("Entered twice by mistake"));
+    // o6's reversal (2 November) came before publication: already in the frozen figures.
+
+    // The publication itself is append-only.
+    let refused = match &f.store {
+        Store::Sqlite(pool) => sqlx::query("UPDATE published_summaries SET commentary = 'x'")
+            .execute(pool)
+            .await
+            .is_err(),
+        Store::Postgres(pool) => sqlx::query("UPDATE published_summaries SET commentary = 'x'")
+            .execute(pool)
+            .await
+            .is_err(),
+    };
+    assert!(refused, "a published summary must not change");
 }

@@ -171,6 +171,8 @@ pub async fn seed_demo(
                     username = "supervisor.lisbon".to_string();
                 } else if hotel_index == 0 && team_index == 3 && member == 0 {
                     username = "manager.lisbon".to_string();
+                } else if hotel_index == 1 && team_index == 3 && member == 0 {
+                    username = "manager.london".to_string();
                 }
                 let person = store
                     .create_person(
@@ -408,6 +410,11 @@ pub async fn seed_demo(
         }
     }
 
+    // The history is loaded: let the learning loop look at the last window, as it would have
+    // after each of those recoveries.
+    let today = app::domain::budget_day::local_date(now, parse_time_zone("Europe/Lisbon")?);
+    app::learning::scan(store, org, today, now).await?;
+
     let people = store.people(org).await?.len();
     Ok(DemoSummary {
         organisation,
@@ -445,6 +452,10 @@ fn sign_ins() -> Vec<(String, String)> {
         (
             "manager.lisbon",
             "concierge lead and process owner (manager), Lisbon Riverside",
+        ),
+        (
+            "manager.london",
+            "concierge lead and process owner (manager), London Harbour",
         ),
         ("leader", "leadership, organisation-wide"),
         ("admin", "administration: people, roles, lists, budgets"),

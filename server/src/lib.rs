@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod ops;
 pub mod telemetry;
 
@@ -107,6 +108,7 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/events/approvals", get(live::approval_events))
+        .route("/summary/export/{name}", get(export::summary_csv))
         // A fresh CSP nonce per page; the shell puts it in the header and on inline scripts.
         .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, move || {
             shell(options.clone())

@@ -8,6 +8,8 @@ pub mod approvals;
 pub mod caller;
 pub mod console;
 pub mod error;
+pub mod learning;
 pub mod recoveries;
 pub mod session;
 pub mod status;
+pub mod summary;

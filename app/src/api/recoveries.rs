@@ -88,6 +88,8 @@ pub struct LogEntry {
     /// The supervisor's reason (denial) or the reversal's reason.
     pub reason: Option<String>,
     pub reaction: String,
+    /// The improvement items this recovery fed: "Room not ready at Front desk (In progress)".
+    pub fed: Vec<(i64, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -405,6 +407,19 @@ pub async fn log_recovery(
             .events
             .queue_changed(caller.organisation_id, location.id);
     }
+    if !receipt.replayed {
+        // The recovery is stored: the learning loop must not turn it into an error.
+        if let Err(error) = crate::learning::after_recovery(
+            store,
+            caller.organisation_id,
+            receipt.recovery_id,
+            request.now,
+        )
+        .await
+        {
+            tracing::warn!(error = ?error, recovery = receipt.recovery_id, "learning loop check failed");
+        }
+    }
     // A plain form post (no JavaScript) lands on the form again, showing this receipt.
     let plain_form_post = request
         .headers
@@ -483,6 +498,9 @@ pub async fn my_log(days: i64) -> Result<Vec<LogEntry>, ApiError> {
     let rows = store
         .person_log(caller.organisation_id, caller.person_id, from, to)
         .await?;
+    let links = store
+        .recovery_links(caller.organisation_id, caller.person_id)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -502,6 +520,15 @@ pub async fn my_log(days: i64) -> Result<Vec<LogEntry>, ApiError> {
                 status_label: status.label().to_string(),
                 reason: row.reversal_reason.clone().or(row.decision_reason.clone()),
                 reaction: row.reaction.clone(),
+                fed: links
+                    .iter()
+                    .filter(|l| l.recovery_id == row.id)
+                    .map(|l| {
+                        let status = crate::domain::learning::ItemStatus::parse(&l.status)
+                            .map_or("", |s| s.label());
+                        (l.item_id, format!("{} ({status})", l.title))
+                    })
+                    .collect(),
             }
         })
         .collect())

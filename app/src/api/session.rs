@@ -24,6 +24,8 @@ pub struct Me {
     pub is_admin: bool,
     /// Supervisors and above see the approval queue.
     pub can_approve: bool,
+    /// Managers and leadership read the improvement queue and the monthly summary.
+    pub can_read_summary: bool,
 }
 
 /// A shared tablet's picker.
@@ -242,6 +244,7 @@ pub async fn who_am_i() -> Result<Option<Me>, ApiError> {
             tablet_locations: Vec::new(),
             is_admin: false,
             can_approve: false,
+            can_read_summary: false,
         },
         Some(caller) => Me {
             tablet_locations: if row.tablet_location_id.is_some() {
@@ -255,6 +258,7 @@ pub async fn who_am_i() -> Result<Option<Me>, ApiError> {
             },
             is_admin: caller.has(Role::Admin),
             can_approve: caller.has(Role::Supervisor),
+            can_read_summary: caller.has(Role::Manager),
             roles: caller
                 .grants
                 .iter()

@@ -1,5 +1,6 @@
 //! Reusable pieces of UI.
 
+pub mod charts;
 pub mod feedback;
 pub mod header;
 pub mod outbox;

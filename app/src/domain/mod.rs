@@ -6,10 +6,12 @@
 //! (the crate must also build for wasm32).
 
 pub mod budget_day;
+pub mod learning;
 pub mod ledger;
 pub mod money;
 pub mod org;
 pub mod policy;
 pub mod recovery;
 pub mod review;
+pub mod summary;
 pub mod text;

@@ -28,6 +28,8 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
         ("/review", "Review"),
         ("/sample", "Sampled review"),
         ("/budgets", "Budgets"),
+        ("/improvements", "Improvements"),
+        ("/summary", "Monthly summary"),
     ];
     view! {
         <nav class="console-nav" aria-label="Supervisor console">

@@ -42,6 +42,10 @@ pub fn HomePage() -> impl IntoView {
                                     <a class="button" href="/spend">"Spend"</a>
                                     <a class="button" href="/review">"Review"</a>
                                 })}
+                                {me.can_read_summary.then(|| view! {
+                                    <a class="button" href="/improvements">"Improvements"</a>
+                                    <a class="button" href="/summary">"Monthly summary"</a>
+                                })}
                                 {me.is_admin.then(|| view! { <a class="button" href="/admin">"Administration"</a> })}
                             </p>
                             <ActionForm action=sign_out_everywhere>

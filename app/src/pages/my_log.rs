@@ -47,6 +47,7 @@ pub fn MyLogPage() -> impl IntoView {
                                             <td>
                                                 <span class=format!("status status-{}", e.status)>{e.status_label}</span>
                                                 {e.reason.map(|r| view! { <br/><small>{r}</small> })}
+                                                {e.fed.into_iter().map(|(_, item)| view! { <br/><small class="fed">{format!("Fed an improvement: {item}")}</small> }).collect_view()}
                                             </td>
                                         </tr>
                                     }).collect_view()}

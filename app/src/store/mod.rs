@@ -9,9 +9,11 @@
 pub mod accounts;
 pub mod console;
 pub mod follow_ups;
+pub mod learning;
 pub mod ledger;
 pub mod organisations;
 pub mod queries;
+pub mod summary;
 
 use std::{fmt, future::Future, str::FromStr, time::Duration};
 

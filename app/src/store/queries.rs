@@ -82,7 +82,7 @@ impl RecoveryRow {
     }
 }
 
-const RECOVERY_SELECT: &str = "SELECT r.id, r.person_id, p.display_name AS person_name, r.location_id, r.team_id,
+pub(crate) const RECOVERY_SELECT: &str = "SELECT r.id, r.person_id, p.display_name AS person_name, r.location_id, r.team_id,
         r.budget_date, r.occurred_at, r.touchpoint, r.channel, r.customer_ref, r.category, r.severity,
         r.description, r.remedy, r.amount_minor, r.currency, r.reaction, r.cause, r.cause_note,
         r.follow_up_due_at, r.covered_minor, r.excess_minor,

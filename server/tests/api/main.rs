@@ -8,3 +8,4 @@ mod console;
 mod front_line;
 mod helpers;
 mod role_matrix;
+mod summary;

@@ -96,6 +96,47 @@ fn expected(endpoint: &str, who: Who) -> u16 {
         ("console/reverse", Supervisor) => OK,
         ("console/reverse", OtherOrgAdmin) => 404,
         ("console/reverse", _) => 409,
+        // The improvement queue: supervisors and above read it and comment; managers
+        // (process owners) create, change and move items of their locations.
+        ("improvements/queue" | "improvements/item" | "improvements/comment", Anonymous) => 401,
+        ("improvements/queue" | "improvements/item" | "improvements/comment", Staff) => 403,
+        ("improvements/queue", _) => OK,
+        ("improvements/item" | "improvements/comment", OtherOrgAdmin) => 404,
+        ("improvements/item" | "improvements/comment", _) => OK,
+        (
+            "improvements/similar"
+            | "improvements/create"
+            | "improvements/edit"
+            | "improvements/link"
+            | "improvements/move",
+            Anonymous,
+        ) => 401,
+        (
+            "improvements/similar"
+            | "improvements/create"
+            | "improvements/edit"
+            | "improvements/link"
+            | "improvements/move",
+            Staff | Supervisor,
+        ) => 403,
+        ("improvements/similar", _) => OK,
+        (
+            "improvements/create" | "improvements/edit" | "improvements/link" | "improvements/move",
+            OtherOrgAdmin,
+        ) => 404,
+        // The first manager accepts the proposed item; the next are told it moved meanwhile.
+        ("improvements/move", Manager) => OK,
+        ("improvements/move", _) => 409,
+        ("improvements/create" | "improvements/edit" | "improvements/link", _) => OK,
+        // The monthly summary: managers read (their locations); leadership writes the
+        // commentary and publishes, once: after the leader, the admin is told it is published.
+        // Another organisation's admin reads and publishes their own organisation's.
+        ("summary/month" | "summary/commentary" | "summary/publish", Anonymous) => 401,
+        ("summary/month" | "summary/commentary" | "summary/publish", Staff | Supervisor) => 403,
+        ("summary/month", _) => OK,
+        ("summary/commentary" | "summary/publish", Manager) => 403,
+        ("summary/commentary" | "summary/publish", Admin) => 409,
+        ("summary/commentary" | "summary/publish", _) => OK,
         // A team's budget: supervisors of its location and above; admins for any scope.
         ("admin/set-policy" | "admin/add-boost", Anonymous) => 401,
         ("admin/set-policy" | "admin/add-boost", Staff) => 403,
@@ -117,7 +158,8 @@ fn expected(endpoint: &str, who: Who) -> u16 {
             | "admin/update-organisation"
             | "admin/add-location"
             | "admin/add-taxonomy"
-            | "admin/set-taxonomy-active",
+            | "admin/set-taxonomy-active"
+            | "improvements/thresholds",
             OtherOrgAdmin,
         ) => OK,
         (_, OtherOrgAdmin) => 404,
@@ -170,6 +212,26 @@ async fn matrix(kind: Db) {
         .await;
     assert_eq!(over.body["status"], "pending", "{over:?}");
     let pending = over.body["recovery_id"].as_i64().unwrap().to_string();
+    // An improvement item of organisation A's location.
+    let item = app
+        .store
+        .create_item(
+            &app::store::learning::NewItem {
+                organisation_id: a.organisation_id,
+                location_id: Some(a.location_id),
+                category: None,
+                touchpoint: None,
+                from_signal: false,
+                title: "Billing errors at check-out".into(),
+                problem: "Guests find minibar charges they did not make.".into(),
+                created_by: None,
+            },
+            &[],
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .to_string();
 
     let mut failures = Vec::new();
     let mut audited_changes = 0;
@@ -180,6 +242,8 @@ async fn matrix(kind: Db) {
         let branch = format!("Branch {unique}");
         let decision_key = format!("decide-{unique}");
         let reversal_key = format!("reverse-{unique}");
+        let item_title = format!("Minibar charges wrong {unique}");
+        let countermeasure = format!("Check the minibar at check-out ({unique})");
         let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
             ("status", vec![]),
             ("today", vec![]),
@@ -234,6 +298,71 @@ async fn matrix(kind: Db) {
                     ("reason", "Logged against the wrong guest"),
                     ("idempotency_key", &reversal_key),
                 ],
+            ),
+            (
+                "improvements/queue",
+                vec![("location", ""), ("status", ""), ("owner", "")],
+            ),
+            ("improvements/item", vec![("id", &item)]),
+            ("improvements/similar", vec![("title", "Billing errors")]),
+            (
+                "improvements/create",
+                vec![
+                    ("title", &item_title),
+                    ("problem", ""),
+                    ("location_id", &location),
+                    ("category", ""),
+                    ("touchpoint", ""),
+                    ("recovery_ids", ""),
+                ],
+            ),
+            (
+                "improvements/edit",
+                vec![
+                    ("id", &item),
+                    ("owner_id", ""),
+                    ("due_on", ""),
+                    ("countermeasure", &countermeasure),
+                    ("problem", "Guests find minibar charges they did not make."),
+                ],
+            ),
+            (
+                "improvements/comment",
+                vec![("id", &item), ("text", "Seen it too")],
+            ),
+            (
+                "improvements/link",
+                vec![("id", &item), ("recovery_ids", &recovery)],
+            ),
+            (
+                "improvements/move",
+                vec![
+                    ("id", &item),
+                    ("from", "proposed"),
+                    ("to", "accepted"),
+                    ("reason", ""),
+                ],
+            ),
+            (
+                "improvements/thresholds",
+                vec![
+                    ("window_days", "28"),
+                    ("location_occurrences", "5"),
+                    ("organisation_occurrences", "12"),
+                ],
+            ),
+            ("summary/month", vec![("month", ""), ("location", "")]),
+            (
+                "summary/commentary",
+                vec![
+                    ("month", "2025-01"),
+                    ("location", ""),
+                    ("commentary", "A steady month"),
+                ],
+            ),
+            (
+                "summary/publish",
+                vec![("month", "2025-01"), ("location", "")],
             ),
             ("me", vec![]),
             ("tablet-roster", vec![]),
@@ -349,7 +478,8 @@ async fn matrix(kind: Db) {
             // Changes to organisation A that land in its audit log.
             if allowed
                 && !matches!(who, Who::Anonymous | Who::OtherOrgAdmin)
-                && (endpoint.starts_with("admin/") || *endpoint == "console/reverse")
+                && (endpoint.starts_with("admin/")
+                    || matches!(*endpoint, "console/reverse" | "improvements/thresholds"))
                 && !matches!(*endpoint, "admin/overview" | "admin/audit")
             {
                 audited_changes += 1;

@@ -1,0 +1,166 @@
+//! The learning loop at work (server only). After each recovery its cause — the category at
+//! the touchpoint — is checked at its location and across the organisation: if an open
+//! improvement item already tracks that cause the recovery attaches to it; otherwise, when
+//! the recoveries of that cause within the rolling window reach the organisation's
+//! threshold, an item is proposed, once, with those recoveries linked.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::store::{
+    learning::{signal_key, NewItem},
+    Store, StoreError,
+};
+
+/// Checks the cause of a recovery just logged; returns the items it now feeds.
+pub async fn after_recovery(
+    store: &Store,
+    organisation_id: i64,
+    recovery_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    let row = store.recovery(organisation_id, recovery_id).await?;
+    let mut fed = Vec::new();
+    for location in [Some(row.location_id), None] {
+        if let Some(item) = evaluate(
+            store,
+            organisation_id,
+            location,
+            &row.category,
+            &row.touchpoint,
+            row.budget_date,
+            now,
+        )
+        .await?
+        {
+            fed.push(item);
+        }
+    }
+    Ok(fed)
+}
+
+/// Checks every cause with recoveries in the window ending `today` (after loading history,
+/// or after the thresholds change); returns how many items track a signal afterwards.
+pub async fn scan(
+    store: &Store,
+    organisation_id: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let thresholds = store.learning_thresholds(organisation_id).await?;
+    let groups = store
+        .signal_groups(organisation_id, thresholds.window_start(today), today)
+        .await?;
+    let mut tracked = 0;
+    for group in groups {
+        let occurrences = u32::try_from(group.occurrences).unwrap_or(u32::MAX);
+        let key = signal_key(group.location_id, &group.category, &group.touchpoint);
+        let open = store.open_item_for(organisation_id, &key).await?.is_some();
+        if open || thresholds.crossed(occurrences, group.location_id.is_none()) {
+            evaluate(
+                store,
+                organisation_id,
+                group.location_id,
+                &group.category,
+                &group.touchpoint,
+                today,
+                now,
+            )
+            .await?;
+            tracked += 1;
+        }
+    }
+    Ok(tracked)
+}
+
+/// The signal of one cause at one location (or everywhere) in the window ending `today`:
+/// links its recoveries to the open item, or proposes one when the threshold is reached.
+async fn evaluate(
+    store: &Store,
+    organisation_id: i64,
+    location_id: Option<i64>,
+    category: &str,
+    touchpoint: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    let thresholds = store.learning_thresholds(organisation_id).await?;
+    let key = signal_key(location_id, category, touchpoint);
+    let recoveries = store
+        .cause_recoveries(
+            organisation_id,
+            location_id,
+            category,
+            touchpoint,
+            thresholds.window_start(today),
+            today,
+        )
+        .await?;
+    let ids: Vec<i64> = recoveries.iter().map(|r| r.id).collect();
+    if let Some(item) = store.open_item_for(organisation_id, &key).await? {
+        store
+            .link_recoveries(organisation_id, item, &ids, None, now)
+            .await?;
+        return Ok(Some(item));
+    }
+    let occurrences = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+    if !thresholds.crossed(occurrences, location_id.is_none()) {
+        return Ok(None);
+    }
+    let taxonomy = store.taxonomy(organisation_id).await?;
+    let label = |kind: &str, code: &str| {
+        taxonomy
+            .iter()
+            .find(|t| t.kind == kind && t.code == code)
+            .map_or_else(|| code.to_string(), |t| t.label.clone())
+    };
+    let place = match location_id {
+        Some(id) => store
+            .locations(organisation_id)
+            .await?
+            .into_iter()
+            .find(|l| l.id == id)
+            .map_or_else(|| "one location".to_string(), |l| l.name),
+        None => "all locations".to_string(),
+    };
+    let (first, last) = (
+        recoveries.first().map(|r| r.budget_date),
+        recoveries.last().map(|r| r.budget_date),
+    );
+    let item = NewItem {
+        organisation_id,
+        location_id,
+        category: Some(category.to_string()),
+        touchpoint: Some(touchpoint.to_string()),
+        from_signal: true,
+        title: format!(
+            "{} at {} — {place}",
+            label("category", category),
+            label("touchpoint", touchpoint)
+        ),
+        problem: format!(
+            "Recovered {occurrences} times in {} days at {place} (first on {}, latest on {}). \
+             The same failure keeps reaching customers: find its cause and change the process.",
+            thresholds.window_days,
+            first
+                .map(|d| d.format("%d %b %Y").to_string())
+                .unwrap_or_default(),
+            last.map(|d| d.format("%d %b %Y").to_string())
+                .unwrap_or_default(),
+        ),
+        created_by: None,
+    };
+    match store.create_item(&item, &ids, now).await {
+        Ok(id) => Ok(Some(id)),
+        // Someone else proposed it at the same moment: attach to theirs.
+        Err(StoreError::Duplicate(_)) => {
+            let Some(id) = store.open_item_for(organisation_id, &key).await? else {
+                return Ok(None);
+            };
+            store
+                .link_recoveries(organisation_id, id, &ids, None, now)
+                .await?;
+            Ok(Some(id))
+        }
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,60 @@
+//! `GET /summary/export/{recoveries.csv|tables.csv}?month=2026-10&location=all`: the monthly
+//! summary's CSV exports, for managers (their scope) and leadership.
+
+use std::{collections::HashMap, net::SocketAddr};
+
+use app::{
+    api::caller::Request,
+    export::{summary_export, Export},
+    state::AppState,
+};
+use axum::{
+    extract::{ConnectInfo, Path, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+
+pub async fn summary_csv(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(what) = Export::parse(&name) else {
+        return (StatusCode::NOT_FOUND, "No such export.").into_response();
+    };
+    let request = Request {
+        state,
+        headers,
+        client: peer.ip().to_string(),
+        now: chrono::Utc::now(),
+    };
+    let field = |key: &str| query.get(key).map_or("", String::as_str);
+    match summary_export(&request, what, field("month"), field("location")).await {
+        Ok((file_name, body)) => {
+            let disposition = format!("attachment; filename=\"{file_name}\"");
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/csv; charset=utf-8"),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        HeaderValue::from_str(&disposition)
+                            .unwrap_or(HeaderValue::from_static("attachment")),
+                    ),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(error) => {
+            let status = StatusCode::from_u16(error.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, error.to_string()).into_response()
+        }
+    }
+}
