@@ -1,7 +1,7 @@
 //! Computing the monthly learning summary from the ledger (server only): one month's
 //! indexed queries, assembled by the rules in `domain::summary`. See docs/SUMMARY.md.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -166,7 +166,19 @@ pub async fn compute(
         ..Utilisation::default()
     };
     let mut team_use: Vec<(i64, TeamUse)> = Vec::new();
+    // The front line: people with a role at a location. Leadership and administration, who
+    // hold only organisation-wide roles, are not counted unless they logged recoveries.
+    let at_a_location: HashSet<i64> = store
+        .role_grants(organisation_id)
+        .await?
+        .into_iter()
+        .filter(|(_, _, location)| location.is_some())
+        .map(|(person, _, _)| person)
+        .collect();
     for person in &spend {
+        if !at_a_location.contains(&person.person_id) && person.recoveries == 0 {
+            continue;
+        }
         let currency = currency_of(&locations, person.location_id);
         let allowance: i64 = days
             .iter()

@@ -32,11 +32,11 @@ test('a manager takes the proposed item from the queue to verified', async ({ pa
   await page.getByRole('button', { name: 'Accept' }).click();
   await expect(page.getByTestId('item-status')).toHaveText('Accepted');
   // The owner: the first process owner offered (London's manager).
-  await page.getByLabel('Owner').selectOption({ index: 1 });
+  await page.getByLabel('Owner', { exact: true }).selectOption({ index: 1 });
   await page.getByLabel('Countermeasure (what changes in the process)').fill('Housekeeping releases rooms by 14:00; the front desk sees a live board');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('countermeasure')).toHaveText('Housekeeping releases rooms by 14:00; the front desk sees a live board');
-  await page.getByLabel('Comment').fill('Agreed with housekeeping at the morning meeting');
+  await page.getByRole('textbox', { name: 'Comment' }).fill('Agreed with housekeeping at the morning meeting');
   await page.getByRole('button', { name: 'Add comment' }).click();
   await expect(page.getByTestId('history')).toContainText('Agreed with housekeeping');
 

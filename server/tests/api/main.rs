@@ -6,6 +6,7 @@ mod auth;
 mod basics;
 mod console;
 mod front_line;
+mod fuzz;
 mod helpers;
 mod role_matrix;
 mod summary;

@@ -46,19 +46,30 @@ async fn summary_exports_and_publication(kind: Db) {
 
     let leader = app.signed_in("leader.a").await;
     let page = app
-        .call(&leader, "summary/month", &[("month", "2025-01"), ("location", "")])
+        .call(
+            &leader,
+            "summary/month",
+            &[("month", "2025-01"), ("location", "")],
+        )
         .await;
     assert_eq!(page.status, 200, "{page:?}");
     assert_eq!(page.body["summary"]["headline"]["recoveries"], 1);
     assert_eq!(page.body["location"], "all");
     assert_eq!(page.body["can_publish"], true);
     let bad = app
-        .call(&leader, "summary/month", &[("month", "2025-13"), ("location", "")])
+        .call(
+            &leader,
+            "summary/month",
+            &[("month", "2025-13"), ("location", "")],
+        )
         .await;
     assert_eq!(bad.status, 400, "{bad:?}");
 
     let csv = app
-        .get(&leader, "/summary/export/recoveries.csv?month=2025-01&location=all")
+        .get(
+            &leader,
+            "/summary/export/recoveries.csv?month=2025-01&location=all",
+        )
         .await;
     assert_eq!(csv.status().as_u16(), 200);
     assert!(csv.headers()["content-type"]
@@ -80,7 +91,10 @@ async fn summary_exports_and_publication(kind: Db) {
         lines[1]
     );
     let tables = app
-        .get(&leader, "/summary/export/tables.csv?month=2025-01&location=all")
+        .get(
+            &leader,
+            "/summary/export/tables.csv?month=2025-01&location=all",
+        )
         .await
         .text()
         .await
@@ -93,32 +107,58 @@ async fn summary_exports_and_publication(kind: Db) {
         .call(
             &leader,
             "summary/commentary",
-            &[("month", "2025-01"), ("location", ""), ("commentary", "Quiet month.")],
+            &[
+                ("month", "2025-01"),
+                ("location", ""),
+                ("commentary", "Quiet month."),
+            ],
         )
         .await;
     assert_eq!(saved.status, 200, "{saved:?}");
     let future = app
-        .call(&leader, "summary/publish", &[("month", "2099-01"), ("location", "")])
+        .call(
+            &leader,
+            "summary/publish",
+            &[("month", "2099-01"), ("location", "")],
+        )
         .await;
-    assert_eq!(future.status, 400, "a month not over cannot be published: {future:?}");
+    assert_eq!(
+        future.status, 400,
+        "a month not over cannot be published: {future:?}"
+    );
     let published = app
-        .call(&leader, "summary/publish", &[("month", "2025-01"), ("location", "")])
+        .call(
+            &leader,
+            "summary/publish",
+            &[("month", "2025-01"), ("location", "")],
+        )
         .await;
     assert_eq!(published.status, 200, "{published:?}");
     let page = app
-        .call(&leader, "summary/month", &[("month", "2025-01"), ("location", "")])
+        .call(
+            &leader,
+            "summary/month",
+            &[("month", "2025-01"), ("location", "")],
+        )
         .await;
     assert_eq!(page.body["published"]["commentary"], "Quiet month.");
     let late = app
         .call(
             &leader,
             "summary/commentary",
-            &[("month", "2025-01"), ("location", ""), ("commentary", "Changed")],
+            &[
+                ("month", "2025-01"),
+                ("location", ""),
+                ("commentary", "Changed"),
+            ],
         )
         .await;
     assert_eq!(late.status, 409, "{late:?}");
     let tables = app
-        .get(&leader, "/summary/export/tables.csv?month=2025-01&location=all")
+        .get(
+            &leader,
+            "/summary/export/tables.csv?month=2025-01&location=all",
+        )
         .await
         .text()
         .await
@@ -138,12 +178,19 @@ async fn summary_exports_and_publication(kind: Db) {
     assert_eq!(refused.status().as_u16(), 401);
     let other = app.signed_in("admin.b").await;
     let theirs = app
-        .get(&other, "/summary/export/recoveries.csv?month=2025-01&location=all")
+        .get(
+            &other,
+            "/summary/export/recoveries.csv?month=2025-01&location=all",
+        )
         .await
         .text()
         .await
         .unwrap();
-    assert_eq!(theirs.split("\r\n").filter(|l| !l.is_empty()).count(), 1, "{theirs}");
+    assert_eq!(
+        theirs.split("\r\n").filter(|l| !l.is_empty()).count(),
+        1,
+        "{theirs}"
+    );
     let location = a.location_id.to_string();
     let foreign = app
         .get(
