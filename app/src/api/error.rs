@@ -81,7 +81,14 @@ impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        ApiError::Request(value.to_string())
+        // The decoder's message can quote the request: keep a readable start of it only.
+        const MAX: usize = 300;
+        let message = value.to_string();
+        ApiError::Request(if message.chars().count() <= MAX {
+            message
+        } else {
+            format!("{}…", message.chars().take(MAX).collect::<String>())
+        })
     }
 }
 

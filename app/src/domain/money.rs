@@ -85,7 +85,7 @@ impl Currency {
             .iter()
             .find(|(known, _)| known.eq_ignore_ascii_case(wanted))
             .map(|&(code, exponent)| Currency { code, exponent })
-            .ok_or_else(|| MoneyError::UnknownCurrency(wanted.to_owned()))
+            .ok_or_else(|| MoneyError::UnknownCurrency(crate::domain::text::shown(wanted)))
     }
 
     /// Every currency the product knows, for a picker.

@@ -6,6 +6,18 @@
 //! summaries, so control characters and bidirectional overrides (which can make
 //! text display as something else) are removed before anything is stored.
 
+/// What an error message may repeat of a person's input: trimmed, and at most 40 characters
+/// (then "…"), so a refusal never echoes a megabyte back.
+pub fn shown(input: &str) -> String {
+    const MAX: usize = 40;
+    let trimmed = input.trim();
+    if trimmed.chars().count() <= MAX {
+        trimmed.to_owned()
+    } else {
+        format!("{}…", trimmed.chars().take(MAX).collect::<String>())
+    }
+}
+
 /// Cleans a one-line field (a name, a reference, a reason typed in an input):
 /// line breaks and tabs become spaces, runs of whitespace collapse to one space,
 /// other control characters and bidi overrides are dropped, and the ends are trimmed.
@@ -89,7 +101,7 @@ fn fold_slug_char(c: char) -> char {
 /// Declares a closed list of choices with a stable slug (stored and sent in forms,
 /// and its serde name) and a label for people. Generates `ALL`, `as_str`, `label`,
 /// `from_slug`, `parse` and `Display`. `parse` fails with the error the invocation
-/// names (`unknown(text) -> Type { expression }`, `text` being the trimmed input),
+/// names (`unknown(text) -> Type { expression }`, `text` being the trimmed input, cut to 40 characters),
 /// so each list's error belongs to its own area.
 macro_rules! slug_enum {
     (
@@ -136,7 +148,7 @@ macro_rules! slug_enum {
                 $name::from_slug(text).ok_or_else(|| {
                     // Not every list's error repeats what was typed.
                     #[allow(unused_variables)]
-                    let $text = text.trim().to_owned();
+                    let $text = $crate::domain::text::shown(text);
                     $make_error
                 })
             }

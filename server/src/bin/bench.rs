@@ -54,6 +54,9 @@ enum Command {
         /// Run on a fresh SQLite file.
         #[arg(long)]
         sqlite: bool,
+        /// Run on a database already seeded by `bench seed` (its latest bench organisation).
+        #[arg(long)]
+        existing: Option<String>,
         /// Run on a fresh database on this PostgreSQL server (dropped afterwards).
         #[arg(long)]
         postgres: Option<String>,
@@ -146,12 +149,13 @@ async fn main() -> Result<()> {
         }
         Command::Summary {
             sqlite,
+            existing,
             postgres,
             runs,
             shape,
         } => {
-            if !sqlite && postgres.is_none() {
-                bail!("say --sqlite, --postgres ADMIN_URL, or both");
+            if !sqlite && postgres.is_none() && existing.is_none() {
+                bail!("say --sqlite, --postgres ADMIN_URL, --existing URL, or several");
             }
             println!(
                 "history: {} recoveries, {} people, {} locations, {} months; {runs} runs each, median",
@@ -159,6 +163,17 @@ async fn main() -> Result<()> {
             );
             println!("| engine | what | baseline: plain aggregate | monthly summary | ratio |");
             println!("|---|---|---|---|---|");
+            if let Some(url) = &existing {
+                let engine = if url.starts_with("sqlite:") {
+                    "SQLite"
+                } else {
+                    "PostgreSQL"
+                };
+                let store = connect(url).await?;
+                let seeded = latest_bench_organisation(&store).await?;
+                time_summary(engine, &store, &seeded, runs).await?;
+                store.close().await;
+            }
             if sqlite {
                 let path =
                     std::env::temp_dir().join(format!("goodwill-bench-{}.db", std::process::id()));
@@ -214,6 +229,45 @@ async fn summary_bench(engine: &str, url: &str, shape: Shape, runs: usize) -> Re
         shape.recoveries,
         started.elapsed().as_secs_f64()
     );
+    time_summary(engine, &store, &seeded, runs).await?;
+    store.close().await;
+    Ok(())
+}
+
+/// The organisation the last `bench seed` made, and its first location.
+async fn latest_bench_organisation(store: &Store) -> Result<Seeded> {
+    let sql_org = "SELECT id FROM organisations WHERE slug LIKE 'bench-%' ORDER BY id DESC LIMIT 1";
+    let sql_location = "SELECT MIN(id) FROM locations WHERE organisation_id = $1";
+    let (organisation_id, location_id): (i64, i64) = match store {
+        Store::Sqlite(pool) => {
+            let org: i64 = sqlx::query_scalar(sql_org).fetch_one(pool).await?;
+            (
+                org,
+                sqlx::query_scalar(sql_location)
+                    .bind(org)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        }
+        Store::Postgres(pool) => {
+            let org: i64 = sqlx::query_scalar(sql_org).fetch_one(pool).await?;
+            (
+                org,
+                sqlx::query_scalar(sql_location)
+                    .bind(org)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        }
+    };
+    Ok(Seeded {
+        organisation_id,
+        location_id,
+    })
+}
+
+async fn time_summary(engine: &str, store: &Store, seeded: &Seeded, runs: usize) -> Result<()> {
+    let store = store.clone();
     let month = last_month();
     let org = seeded.organisation_id;
     for (what, location) in [
@@ -246,18 +300,23 @@ async fn summary_bench(engine: &str, url: &str, shape: Shape, runs: usize) -> Re
             f.as_secs_f64() / b.as_secs_f64()
         );
     }
-    store.close().await;
     Ok(())
 }
 
 /// The baseline: count and sum one month's recoveries, nothing else.
 async fn baseline(store: &Store, org: i64, location: Option<i64>, month: Month) -> Result<i64> {
-    let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM recoveries
-               WHERE organisation_id = $1 AND budget_date >= $2 AND budget_date <= $3
-                 AND ($4 IS NULL OR location_id = $4)";
+    let within = if location.is_some() {
+        "location_id = $4"
+    } else {
+        "CAST($4 AS BIGINT) IS NULL"
+    };
+    let sql = format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM recoveries
+         WHERE organisation_id = $1 AND budget_date >= $2 AND budget_date <= $3 AND {within}"
+    );
     let (count, _sum): (i64, i64) = match store {
         Store::Sqlite(pool) => {
-            sqlx::query_as(sql)
+            sqlx::query_as(&sql)
                 .bind(org)
                 .bind(month.first_day())
                 .bind(month.last_day())
@@ -266,7 +325,7 @@ async fn baseline(store: &Store, org: i64, location: Option<i64>, month: Month) 
                 .await?
         }
         Store::Postgres(pool) => {
-            sqlx::query_as(sql)
+            sqlx::query_as(&sql)
                 .bind(org)
                 .bind(month.first_day())
                 .bind(month.last_day())
