@@ -1,20 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-
-const PASSWORD = 'goodwill-demo';
-const PIN = '2468';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
-}
-
-async function signIn(page: Page, username: string) {
-  await page.goto('/sign-in');
-  await hydrated(page);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/$/);
-}
+import { PIN, hydrated, signIn } from './demo';
 
 test('an over-budget request arrives live in the queue, is part-approved, and the tablet shows it', async ({ browser }) => {
   // Two devices: the supervisor's laptop and the front desk's shared tablet.

@@ -1,20 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-
-// The demo organisation (server serve --demo): every account's password and tablet PIN.
-const PASSWORD = 'goodwill-demo';
-const PIN = '2468';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
-}
-
-async function signIn(page: Page, username: string, password = PASSWORD) {
-  await page.goto('/sign-in');
-  await hydrated(page);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+import { PASSWORD, PIN, hydrated, signIn } from './demo';
 
 test('a supervisor signs in with a password and sees who is signed in', async ({ page }) => {
   await signIn(page, 'supervisor.lisbon');

@@ -1,15 +1,10 @@
 import { test, expect, type Page, type BrowserContext } from '@playwright/test';
 import * as path from 'node:path';
+import { PASSWORD, PIN, hydrated } from './demo';
 
 // Demo people who never use their budget (so today's figures are known): Lisbon Riverside,
 // organisation default 50.00 EUR a day, at most 100.00 per recovery.
-const PIN = '2468';
-const PASSWORD = 'goodwill-demo';
 const axePath = path.join(__dirname, '..', 'node_modules', 'axe-core', 'axe.min.js');
-
-async function hydrated(page: Page) {
-  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
-}
 
 /** A supervisor turns the page's device into the Lisbon tablet; then `person` enters their PIN. */
 async function tabletTurn(page: Page, person: string, javascript = true) {

@@ -1,19 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-
-const PASSWORD = 'goodwill-demo';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
-}
-
-async function signIn(page: Page, username: string) {
-  await page.goto('/sign-in');
-  await hydrated(page);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/$/);
-}
+import { hydrated, signIn } from './demo';
 
 test('a manager takes the proposed item from the queue to verified', async ({ page }) => {
   // The demo's recurring failure: rooms not ready at the London front desk.

@@ -1,20 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
-
-const PASSWORD = 'goodwill-demo';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
-}
-
-async function signIn(page: Page, username: string) {
-  await page.goto('/sign-in');
-  await hydrated(page);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/$/);
-}
+import { hydrated, signIn } from './demo';
 
 test('leadership writes a commentary, publishes the month, and prints it', async ({ page, browser }) => {
   await signIn(page, 'leader');

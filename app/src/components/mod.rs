@@ -1,6 +1,7 @@
 //! Reusable pieces of UI.
 
 pub mod charts;
+pub mod choices;
 pub mod feedback;
 pub mod header;
 pub mod outbox;

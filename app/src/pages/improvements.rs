@@ -9,27 +9,17 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::{
-        learning::{
-            improvement_item, improvement_queue, similar_items, CommentImprovement,
-            CreateImprovement, EditImprovement, ItemDetail, ItemSummary, LinkToImprovement,
-            MoveImprovement, SetThresholds,
-        },
-        recoveries::Choice,
+    api::learning::{
+        improvement_item, improvement_queue, similar_items, CommentImprovement, CreateImprovement,
+        EditImprovement, ItemDetail, ItemSummary, LinkToImprovement, MoveImprovement,
+        SetThresholds,
     },
-    components::feedback::{error_message, ActionError},
+    components::{
+        choices::options,
+        feedback::{error_message, ActionError},
+    },
     pages::console::ConsoleNav,
 };
-
-fn options(choices: &[Choice], selected: &str) -> impl IntoView {
-    choices
-        .iter()
-        .map(|c| {
-            let chosen = c.code == selected;
-            view! { <option value=c.code.clone() selected=chosen>{c.label.clone()}</option> }
-        })
-        .collect_view()
-}
 
 #[component]
 pub fn ImprovementsPage() -> impl IntoView {

@@ -8,12 +8,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{
-        recoveries::Choice,
-        summary::{monthly_summary, PublishMonth, SaveCommentary, SummaryView},
-    },
+    api::summary::{monthly_summary, PublishMonth, SaveCommentary, SummaryView},
     components::{
         charts::{Bar, BarChart, ParetoChart},
+        choices::options,
         feedback::{error_message, ActionError},
     },
     domain::summary::{
@@ -22,16 +20,6 @@ use crate::{
     },
     pages::console::ConsoleNav,
 };
-
-fn options(choices: &[Choice], selected: &str) -> impl IntoView {
-    choices
-        .iter()
-        .map(|c| {
-            let chosen = c.code == selected;
-            view! { <option value=c.code.clone() selected=chosen>{c.label.clone()}</option> }
-        })
-        .collect_view()
-}
 
 fn percent_or_dash(p: Option<i64>) -> String {
     p.map_or_else(|| "—".to_string(), |p| format!("{p} %"))

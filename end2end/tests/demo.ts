@@ -1,0 +1,22 @@
+import { expect, type Page } from '@playwright/test';
+
+// The demo organisation (server serve --demo): every account's password and tablet PIN.
+export const PASSWORD = 'goodwill-demo';
+export const PIN = '2468';
+
+/** The page's wasm has taken over (the header says so). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('header[data-hydrated="true"]')).toBeVisible();
+}
+
+/** Signs in on /sign-in; with the right password the start page follows. */
+export async function signIn(page: Page, username: string, password = PASSWORD) {
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (password === PASSWORD) {
+    await expect(page).toHaveURL(/\/$/);
+  }
+}
