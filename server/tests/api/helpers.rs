@@ -20,7 +20,7 @@ use server::{Application, Config};
 mod database;
 
 pub use database::Kind as Db;
-use database::TestDatabase;
+pub use database::TestDatabase;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const PIN: &str = "2468";

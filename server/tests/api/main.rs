@@ -5,6 +5,7 @@ mod approvals;
 mod auth;
 mod basics;
 mod console;
+mod faults;
 mod front_line;
 mod fuzz;
 mod helpers;
