@@ -43,10 +43,8 @@ pub async fn compute(
             .clone(),
         None => "All locations".to_string(),
     };
-    let zone = location_id
-        .and_then(|id| locations.iter().find(|l| l.id == id))
-        .map_or(organisation.time_zone.as_str(), |l| l.time_zone.as_str());
-    let today = parse_time_zone(zone).map_or(now.date_naive(), |z| local_date(now, z));
+    let zone = scope_zone(&organisation.time_zone, &locations, location_id);
+    let today = today_in(zone, now);
     let (from, to) = (month.first_day(), month.last_day());
     let taxonomy = store.taxonomy(organisation_id).await?;
     let label = |kind: &str, code: &str| {
@@ -366,6 +364,22 @@ pub async fn compute(
         stories,
         recognition: recognised(&people),
     })
+}
+
+/// The time zone of a summary's scope: the location's, or the organisation's.
+pub(crate) fn scope_zone<'a>(
+    organisation_zone: &'a str,
+    locations: &'a [Location],
+    location_id: Option<i64>,
+) -> &'a str {
+    location_id
+        .and_then(|id| locations.iter().find(|l| l.id == id))
+        .map_or(organisation_zone, |l| l.time_zone.as_str())
+}
+
+/// The local date now in `zone` (UTC's date if the zone is unknown).
+pub(crate) fn today_in(zone: &str, now: DateTime<Utc>) -> NaiveDate {
+    parse_time_zone(zone).map_or(now.date_naive(), |z| local_date(now, z))
 }
 
 fn currency_of(locations: &[Location], location_id: i64) -> String {

@@ -211,6 +211,14 @@ impl Request {
         }
     }
 
+    /// A plain HTML form post (no JavaScript): the answer should be a page, not JSON.
+    pub fn plain_form_post(&self) -> bool {
+        self.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    }
+
     /// Was this request served over https (directly or behind a proxy that says so)?
     pub fn secure(&self) -> bool {
         self.state.secure_cookies

@@ -82,13 +82,7 @@ impl FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // The decoder's message can quote the request: keep a readable start of it only.
-        const MAX: usize = 300;
-        let message = value.to_string();
-        ApiError::Request(if message.chars().count() <= MAX {
-            message
-        } else {
-            format!("{}…", message.chars().take(MAX).collect::<String>())
-        })
+        ApiError::Request(crate::domain::text::cut(&value.to_string(), 300))
     }
 }
 

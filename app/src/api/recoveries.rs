@@ -421,12 +421,7 @@ pub async fn log_recovery(
         }
     }
     // A plain form post (no JavaScript) lands on the form again, showing this receipt.
-    let plain_form_post = request
-        .headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if plain_form_post {
+    if request.plain_form_post() {
         leptos_axum::redirect(&format!("/log?logged={}", receipt.recovery_id));
     }
     Ok(LogOutcome {

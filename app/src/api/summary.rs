@@ -45,11 +45,7 @@ pub(crate) mod server {
     use super::*;
     use crate::{
         api::caller::Caller,
-        domain::{
-            budget_day::{local_date, parse_time_zone},
-            org::Role,
-            summary::Month,
-        },
+        domain::{org::Role, summary::Month},
         store::Store,
     };
 
@@ -107,10 +103,8 @@ pub(crate) mod server {
     ) -> Result<NaiveDate, ApiError> {
         let organisation = store.organisation(organisation_id).await?;
         let locations = store.locations(organisation_id).await?;
-        let zone = location_id
-            .and_then(|id| locations.iter().find(|l| l.id == id))
-            .map_or(organisation.time_zone.as_str(), |l| l.time_zone.as_str());
-        Ok(parse_time_zone(zone).map_or(now.date_naive(), |z| local_date(now, z)))
+        let zone = crate::summary::scope_zone(&organisation.time_zone, &locations, location_id);
+        Ok(crate::summary::today_in(zone, now))
     }
 
     /// The month asked for, or by default the last complete one.
@@ -127,12 +121,7 @@ pub(crate) mod server {
         month: Month,
         location_id: Option<i64>,
     ) {
-        let plain_form_post = request
-            .headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
-        if plain_form_post {
+        if request.plain_form_post() {
             leptos_axum::redirect(&format!(
                 "/summary?month={}&location={}",
                 month.key(),

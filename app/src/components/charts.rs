@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::summary::ParetoRow;
+use crate::domain::{summary::ParetoRow, text::cut};
 
 /// One bar: its label, its value, and the value as shown ("12", "350.00 EUR").
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,12 +16,23 @@ pub struct Bar {
 
 const WIDTH: i64 = 640;
 
+/// A label of at most `max` characters, the ellipsis included.
 fn short(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
         label.to_string()
     } else {
-        format!("{}…", label.chars().take(max - 1).collect::<String>())
+        cut(label, max - 1)
     }
+}
+
+/// The id that ties the chart's `<title>` to it, from the title.
+fn chart_id(title: &str) -> String {
+    format!(
+        "chart-{}",
+        title
+            .to_lowercase()
+            .replace(|c: char| !c.is_alphanumeric(), "-")
+    )
 }
 
 /// Horizontal bars, largest scale set by the largest value.
@@ -33,12 +44,7 @@ pub fn BarChart(title: String, bars: Vec<Bar>) -> impl IntoView {
     let plot = WIDTH - label_width - value_width;
     let height = (bars.len() as i64).max(1) * row + 10;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
-    let id = format!(
-        "chart-{}",
-        title
-            .to_lowercase()
-            .replace(|c: char| !c.is_alphanumeric(), "-")
-    );
+    let id = chart_id(&title);
     let label = id.clone();
     view! {
         <svg class="chart" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-labelledby=label
@@ -83,12 +89,7 @@ pub fn ParetoChart(title: String, rows: Vec<ParetoRow>, shown: Vec<String>) -> i
             )
         })
         .collect();
-    let id = format!(
-        "chart-{}",
-        title
-            .to_lowercase()
-            .replace(|c: char| !c.is_alphanumeric(), "-")
-    );
+    let id = chart_id(&title);
     let label = id.clone();
     view! {
         <svg class="chart" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-labelledby=label

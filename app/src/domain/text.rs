@@ -9,12 +9,15 @@
 /// What an error message may repeat of a person's input: trimmed, and at most 40 characters
 /// (then "…"), so a refusal never echoes a megabyte back.
 pub fn shown(input: &str) -> String {
-    const MAX: usize = 40;
-    let trimmed = input.trim();
-    if trimmed.chars().count() <= MAX {
-        trimmed.to_owned()
+    cut(input.trim(), 40)
+}
+
+/// `text` up to `max` characters, then "…".
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
     } else {
-        format!("{}…", trimmed.chars().take(MAX).collect::<String>())
+        format!("{}…", text.chars().take(max).collect::<String>())
     }
 }
 
