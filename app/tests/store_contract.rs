@@ -119,6 +119,7 @@ contract!(
     the_queue_ranks_items_by_the_documented_formula,
     the_monthly_summary_matches_a_hand_computed_month,
     a_published_summary_is_frozen_and_later_corrections_show_beside_it,
+    a_database_that_cannot_serve_now_is_unavailable_not_a_failure,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -2438,4 +2439,76 @@ async fn a_published_summary_is_frozen_and_later_corrections_show_beside_it(db: 
             .is_err(),
     };
     assert!(refused, "a published summary must not change");
+}
+
+/// "Try again in a moment" (503), not "something went wrong" (500), when the database is
+/// there but cannot serve now. SQLite: another writer holds the lock past the busy timeout.
+/// PostgreSQL: the connection is terminated mid-query, as in a shutdown or restart
+/// (SQLSTATE 57P01).
+async fn a_database_that_cannot_serve_now_is_unavailable_not_a_failure(db: Arc<TestDatabase>) {
+    use sqlx::Connection;
+    let f = fixture(&db).await;
+    match db.kind {
+        Kind::Sqlite => {
+            let store = Store::connect(
+                &db.url,
+                &PoolSettings {
+                    sqlite_busy_timeout: std::time::Duration::from_millis(100),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            let mut writer = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut writer)
+                .await
+                .unwrap();
+            let outcome = store
+                .create_team(f.organisation_id, f.location_id, "Bar", None, at(9))
+                .await;
+            assert!(
+                matches!(outcome, Err(StoreError::Unavailable(_))),
+                "{outcome:?}"
+            );
+            sqlx::query("ROLLBACK").execute(&mut writer).await.unwrap();
+            // Once the lock is gone, the same write goes through.
+            store
+                .create_team(f.organisation_id, f.location_id, "Bar", None, at(9))
+                .await
+                .unwrap();
+            store.close().await;
+        }
+        Kind::Postgres => {
+            let Store::Postgres(pool) = &f.store else {
+                unreachable!()
+            };
+            let mut busy = pool.acquire().await.unwrap();
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut *busy)
+                .await
+                .unwrap();
+            let sleeping = tokio::spawn(async move {
+                sqlx::query("SELECT pg_sleep(30)")
+                    .execute(&mut *busy)
+                    .await
+                    .map(|_| ())
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let terminated: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+                .bind(pid)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert!(terminated);
+            let error = sleeping.await.unwrap().expect_err("the query was cut off");
+            let mapped = StoreError::from(error);
+            assert!(matches!(mapped, StoreError::Unavailable(_)), "{mapped:?}");
+            // The pool replaces the dead connection: the store serves on.
+            f.store
+                .create_team(f.organisation_id, f.location_id, "Bar", None, at(9))
+                .await
+                .unwrap();
+        }
+    }
 }

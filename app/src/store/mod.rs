@@ -261,6 +261,7 @@ pub(crate) fn classify(error: &sqlx::Error) -> Failure {
             sqlx::error::ErrorKind::ForeignKeyViolation => Failure::ForeignKey,
             sqlx::error::ErrorKind::CheckViolation => Failure::Check,
             sqlx::error::ErrorKind::NotNullViolation => Failure::NotNull,
+            _ if gone_or_busy(db.as_ref()) => Failure::Unavailable,
             _ => Failure::Other,
         },
         sqlx::Error::Io(_)
@@ -270,6 +271,23 @@ pub(crate) fn classify(error: &sqlx::Error) -> Failure {
         | sqlx::Error::WorkerCrashed => Failure::Unavailable,
         _ => Failure::Other,
     }
+}
+
+/// The database answered, but only to say it cannot serve now: PostgreSQL shutting down,
+/// restarting or recovering (SQLSTATE class 57P: `terminating connection due to
+/// administrator command`, `the database system is starting up`) or a connection exception
+/// (class 08); SQLite still locked after the busy timeout. Retrying later can succeed.
+fn gone_or_busy(db: &dyn sqlx::error::DatabaseError) -> bool {
+    let Some(code) = db.code() else {
+        return false;
+    };
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // Primary result codes SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+        return code
+            .parse::<i32>()
+            .is_ok_and(|code| matches!(code & 0xff, 5 | 6));
+    }
+    code.starts_with("57P") || code.starts_with("08")
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -1,17 +1,28 @@
-//! kill -9 in the middle of sustained load: the server process dies while staff are logging
-//! recoveries; it is started again on the same database; every recovery the server had
-//! acknowledged is there exactly once, the requests that got no answer can be sent again
-//! (same key) and land once, and every budget day still agrees with the ledger. The same
-//! with two app servers on one PostgreSQL, one of them killed while the other serves on.
+//! Faults under sustained load, on loopback, bounded in time.
+//!
+//! kill -9: the server process dies while staff are logging recoveries; it is started again on
+//! the same database; every recovery the server had acknowledged is there exactly once, the
+//! requests that got no answer can be sent again (same key) and land once, and every budget
+//! day still agrees with the ledger. The same with two app servers on one PostgreSQL, one of
+//! them killed while the other serves on.
+//!
+//! PostgreSQL unreachable: the database server is stopped (immediate shutdown, as in a crash)
+//! in the middle of the load and started again a few seconds later, while the app server
+//! keeps running. Meanwhile requests are refused with 503 and a message saying to try again,
+//! never a 500; afterwards the same app server serves again without being touched, and the
+//! ledger holds exactly what was acknowledged plus what the devices sent again. The database
+//! is a private PostgreSQL cluster (initdb into a temporary directory, its own port), so
+//! stopping it disturbs no other test.
 
 use std::{
     collections::HashMap,
-    process::{Child, Command, Stdio},
+    path::PathBuf,
+    process::{Child, Command, Output, Stdio},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use app::{
@@ -63,32 +74,154 @@ fn form(key: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Sends one recovery; Some(id) when the server acknowledged it.
-async fn log(client: &reqwest::Client, base: &str, key: &str) -> Result<Option<i64>, ()> {
-    let response = client
+/// What became of one request, as the device sees it.
+enum Sent {
+    /// Recorded (or, for a key sent before, replayed): the recovery's id.
+    Acknowledged(i64),
+    /// 503 with this body: the database could not be reached; the device may send it again.
+    Unavailable(String),
+    /// No answer (connection refused or cut): the device cannot know, and sends it again.
+    NoAnswer,
+}
+
+/// Sends one recovery. Any answer but a receipt or a 503 fails the test.
+async fn log(client: &reqwest::Client, base: &str, key: &str) -> Sent {
+    let Ok(response) = client
         .post(format!("{base}/api/log-recovery"))
         .header("origin", base)
         .header("accept", "application/json")
         .form(&form(key))
-        .timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(15))
         .send()
         .await
-        .map_err(|_| ())?;
+    else {
+        return Sent::NoAnswer;
+    };
     let status = response.status().as_u16();
-    let body: serde_json::Value = response.json().await.map_err(|_| ())?;
-    assert!(status < 500 || status == 503, "{status} {body}");
-    Ok(body["recovery_id"].as_i64())
+    let Ok(body) = response.json::<serde_json::Value>().await else {
+        return Sent::NoAnswer;
+    };
+    match (status, body["recovery_id"].as_i64()) {
+        (200, Some(id)) => Sent::Acknowledged(id),
+        (503, _) => Sent::Unavailable(body.to_string()),
+        _ => panic!("log-recovery {key} answered {status}: {body}"),
+    }
 }
 
-/// `servers` app servers on one database; the first is killed, the others keep serving.
-async fn killed_mid_load(kind: Db, servers: usize) {
-    let database = TestDatabase::create(kind).await;
-    let store = Store::connect(&database.url, &PoolSettings::default())
-        .await
-        .unwrap();
+/// Devices logging recoveries as fast as the servers answer; device n talks to server
+/// n mod servers. Keys are `device-{n}-{i}`.
+struct Load {
+    devices: Vec<(reqwest::Client, String)>,
+    acknowledged: Arc<Mutex<HashMap<String, i64>>>,
+    /// Keys that got a 503 or no answer, by device.
+    unanswered: Arc<Mutex<Vec<(usize, String)>>>,
+    /// The bodies of the 503 answers.
+    refusals: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    async fn start(bases: &[String], people: &[&str]) -> Load {
+        let mut devices = Vec::new();
+        for (n, username) in people.iter().enumerate() {
+            let base = bases[n % bases.len()].clone();
+            let client = browser();
+            let answer = client
+                .post(format!("{base}/api/sign-in"))
+                .header("origin", &base)
+                .header("accept", "application/json")
+                .form(&[("username", *username), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_success(), "sign-in as {username}");
+            devices.push((client, base));
+        }
+        let mut load = Load {
+            devices,
+            acknowledged: Arc::default(),
+            unanswered: Arc::default(),
+            refusals: Arc::default(),
+            stop: Arc::default(),
+            workers: Vec::new(),
+        };
+        for (n, (client, base)) in load.devices.clone().into_iter().enumerate() {
+            let (acknowledged, unanswered, refusals, stop) = (
+                load.acknowledged.clone(),
+                load.unanswered.clone(),
+                load.refusals.clone(),
+                load.stop.clone(),
+            );
+            load.workers.push(tokio::spawn(async move {
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let key = format!("device-{n}-{i}");
+                    i += 1;
+                    match log(&client, &base, &key).await {
+                        Sent::Acknowledged(id) => {
+                            acknowledged.lock().unwrap().insert(key, id);
+                        }
+                        Sent::Unavailable(body) => {
+                            refusals.lock().unwrap().push(body);
+                            unanswered.lock().unwrap().push((n, key));
+                        }
+                        Sent::NoAnswer => {
+                            unanswered.lock().unwrap().push((n, key));
+                            // The server is gone: wait for it instead of spinning.
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    }
+                }
+            }));
+        }
+        load
+    }
+
+    fn acknowledged(&self) -> usize {
+        self.acknowledged.lock().unwrap().len()
+    }
+
+    async fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for worker in self.workers.drain(..) {
+            worker.await.expect("a device failed");
+        }
+    }
+
+    /// Sends every unanswered request again (same key); returns every key the ledger must
+    /// now hold, with its recovery. A retry of an acknowledged key returns the same recovery.
+    async fn send_again(&self) -> HashMap<String, i64> {
+        let retries = self.unanswered.lock().unwrap().clone();
+        let mut all = self.acknowledged.lock().unwrap().clone();
+        for (n, key) in &retries {
+            let (client, base) = &self.devices[*n];
+            match log(client, base, key).await {
+                Sent::Acknowledged(id) => {
+                    all.insert(key.clone(), id);
+                }
+                _ => panic!("the retry of {key} was not accepted"),
+            }
+        }
+        let first = all.iter().next().map(|(k, v)| (k.clone(), *v));
+        if let Some((key, id)) = first {
+            let n: usize = key.split('-').nth(1).unwrap().parse().unwrap();
+            let (client, base) = &self.devices[n];
+            match log(client, base, &key).await {
+                Sent::Acknowledged(again) => assert_eq!(again, id, "a retry made a new recovery"),
+                _ => panic!("the retry of {key} was not accepted"),
+            }
+        }
+        all
+    }
+}
+
+/// A database with the test organisation, whose budget lets some recoveries post and sends
+/// the rest to approval (100.00 a day, 7.00 each).
+async fn prepared(url: &str) -> Store {
+    let store = Store::connect(url, &PoolSettings::default()).await.unwrap();
     store.migrate().await.unwrap();
     let org = organisation(&store, "a").await;
-    // 100.00 a day: some recoveries post, the rest wait for approval.
     store
         .set_policy(
             org.organisation_id,
@@ -97,113 +230,13 @@ async fn killed_mid_load(kind: Db, servers: usize) {
         )
         .await
         .unwrap();
+    store
+}
 
-    let ports: Vec<u16> = (0..servers).map(|_| free_port()).collect();
-    let bases: Vec<String> = ports
-        .iter()
-        .map(|p| format!("http://127.0.0.1:{p}"))
-        .collect();
-    let mut running: Vec<Child> = ports.iter().map(|p| start(&database.url, *p)).collect();
-    for base in &bases {
-        wait_until_up(base).await;
-    }
-
-    // Four devices, two people, logging as fast as the servers answer; device n talks to
-    // server n mod servers.
-    let acknowledged: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
-    let unanswered: Arc<Mutex<Vec<(usize, String)>>> = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut clients = Vec::new();
-    for (n, username) in ["staff.a", "extra.a", "staff.a", "extra.a"]
-        .iter()
-        .enumerate()
-    {
-        let base = &bases[n % servers];
-        let client = browser();
-        let answer = client
-            .post(format!("{base}/api/sign-in"))
-            .header("origin", base)
-            .header("accept", "application/json")
-            .form(&[("username", *username), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert!(answer.status().is_success(), "sign-in as {username}");
-        clients.push((n, client));
-    }
-    let mut workers = Vec::new();
-    for (n, client) in clients.clone() {
-        let (base, acknowledged, unanswered, stop) = (
-            bases[n % servers].clone(),
-            acknowledged.clone(),
-            unanswered.clone(),
-            stop.clone(),
-        );
-        workers.push(tokio::spawn(async move {
-            let mut i = 0;
-            while !stop.load(Ordering::SeqCst) {
-                let key = format!("device-{n}-{i}");
-                i += 1;
-                match log(&client, &base, &key).await {
-                    Ok(Some(id)) => {
-                        acknowledged.lock().unwrap().insert(key, id);
-                    }
-                    Ok(None) => {}
-                    Err(()) => {
-                        unanswered.lock().unwrap().push((n, key));
-                        // The server is gone: wait for it instead of spinning.
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                }
-            }
-        }));
-    }
-    // Let the load run, then kill the first server's process without warning.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
-    running[0].kill().expect("kill -9");
-    running[0].wait().unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    stop.store(true, Ordering::SeqCst);
-    for w in workers {
-        w.await.unwrap();
-    }
-    let before = acknowledged.lock().unwrap().len();
-    assert!(before > 10, "the load ran: {before} acknowledged");
-
-    // Start it again on the same database; the devices send what got no answer again.
-    running[0] = start(&database.url, ports[0]);
-    wait_until_up(&bases[0]).await;
-    let retries: Vec<(usize, String)> = unanswered.lock().unwrap().clone();
-    let mut all = acknowledged.lock().unwrap().clone();
-    for (n, key) in &retries {
-        let client = &clients[*n].1;
-        let id = log(client, &bases[*n % servers], key)
-            .await
-            .expect("the server answers again")
-            .expect("the retry is accepted");
-        all.insert(key.clone(), id);
-    }
-    // A retry of an acknowledged one returns the same recovery.
-    let first = acknowledged
-        .lock()
-        .unwrap()
-        .iter()
-        .next()
-        .map(|(k, v)| (k.clone(), *v));
-    if let Some((key, id)) = first {
-        let n: usize = key.split('-').nth(1).unwrap().parse().unwrap();
-        assert_eq!(
-            log(&clients[n].1, &bases[n % servers], &key).await.unwrap(),
-            Some(id)
-        );
-    }
-    for mut server in running {
-        server.kill().unwrap();
-        server.wait().unwrap();
-    }
-
-    // Every acknowledged (or retried) recovery exactly once; nothing else.
-    let rows: Vec<(String, i64)> = match &store {
+/// The ledger holds exactly `all` (each key once, with the id the device was given), and
+/// every budget day agrees with its recoveries and stays within its allowance.
+async fn check_ledger(store: &Store, all: &HashMap<String, i64>) -> usize {
+    let rows: Vec<(String, i64)> = match store {
         Store::Sqlite(pool) => sqlx::query_as("SELECT idempotency_key, id FROM recoveries")
             .fetch_all(pool)
             .await
@@ -215,35 +248,306 @@ async fn killed_mid_load(kind: Db, servers: usize) {
     };
     let stored: HashMap<String, i64> = rows.iter().cloned().collect();
     assert_eq!(stored.len(), rows.len(), "a key stored twice");
-    for (key, id) in acknowledged.lock().unwrap().iter() {
-        assert_eq!(
-            stored.get(key),
-            Some(id),
-            "acknowledged {key} is missing or changed"
-        );
+    for (key, id) in all {
+        assert_eq!(stored.get(key), Some(id), "{key} is missing or changed");
     }
     assert_eq!(
-        stored, all,
+        &stored, all,
         "the ledger holds exactly the acknowledged and retried recoveries"
     );
-
-    eprintln!(
-        "{kind:?}, {servers} server(s): {before} acknowledged before the kill, {} sent again after it, {} stored",
-        retries.len(),
-        stored.len()
-    );
-    // Every budget day agrees with its recoveries and stays within its allowance.
     let check = "SELECT COUNT(*) FROM budget_days b
         WHERE b.spent_minor > b.allowance_minor
            OR b.spent_minor <> (SELECT COALESCE(SUM(r.covered_minor), 0) FROM recoveries r
                                 WHERE r.person_id = b.person_id AND r.budget_date = b.budget_date)
            OR b.pending_excess_minor <> (SELECT COALESCE(SUM(r.excess_minor), 0) FROM recoveries r
                                 WHERE r.person_id = b.person_id AND r.budget_date = b.budget_date)";
-    let broken: i64 = match &store {
+    let broken: i64 = match store {
         Store::Sqlite(pool) => sqlx::query_scalar(check).fetch_one(pool).await.unwrap(),
         Store::Postgres(pool) => sqlx::query_scalar(check).fetch_one(pool).await.unwrap(),
     };
     assert_eq!(broken, 0, "budget days that disagree with the ledger");
+    stored.len()
+}
+
+/// `servers` app servers on one database; the first is killed, the others keep serving.
+async fn killed_mid_load(kind: Db, servers: usize) {
+    let database = TestDatabase::create(kind).await;
+    let store = prepared(&database.url).await;
+    let ports: Vec<u16> = (0..servers).map(|_| free_port()).collect();
+    let bases: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
+    let mut running: Vec<Child> = ports.iter().map(|p| start(&database.url, *p)).collect();
+    for base in &bases {
+        wait_until_up(base).await;
+    }
+    // Four devices, two people.
+    let mut load = Load::start(&bases, &["staff.a", "extra.a", "staff.a", "extra.a"]).await;
+    // Let the load run, then kill the first server's process without warning.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    running[0].kill().expect("kill -9");
+    running[0].wait().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    load.stop().await;
+    let before = load.acknowledged();
+    assert!(before > 10, "the load ran: {before} acknowledged");
+
+    // Start it again on the same database; the devices send what got no answer again.
+    running[0] = start(&database.url, ports[0]);
+    wait_until_up(&bases[0]).await;
+    let all = load.send_again().await;
+    for mut server in running {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+    let stored = check_ledger(&store, &all).await;
+    eprintln!(
+        "{kind:?}, {servers} server(s): {before} acknowledged before the kill, {} sent again after it, {stored} stored",
+        load.unanswered.lock().unwrap().len(),
+    );
+    store.close().await;
+}
+
+/// A PostgreSQL server of the test's own: initdb into a temporary directory, its own port.
+/// As root, the server runs as the `postgres` user (PostgreSQL refuses to run as root).
+struct PrivateCluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+/// Where initdb and pg_ctl are: GOODWILL_PG_BINDIR, or the newest Debian PostgreSQL.
+fn postgres_bin_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("GOODWILL_PG_BINDIR") {
+        return PathBuf::from(dir);
+    }
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin).expect(
+        "PostgreSQL's server programs (initdb, pg_ctl) were not found under \
+         /usr/lib/postgresql: install the postgresql package or set GOODWILL_PG_BINDIR",
+    )
+}
+
+impl PrivateCluster {
+    fn create() -> PrivateCluster {
+        let id = Command::new("id").arg("-u").output().expect("id -u");
+        let as_postgres = String::from_utf8_lossy(&id.stdout).trim() == "0";
+        // /tmp rather than a root-only TMPDIR: the postgres user must reach the directory.
+        let parent = if as_postgres {
+            PathBuf::from("/tmp")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = parent.join(format!(
+            "goodwill-pg-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        if as_postgres {
+            let chown = Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(&dir)
+                .output()
+                .expect("chown");
+            assert!(chown.status.success(), "chown: {chown:?}");
+        }
+        let cluster = PrivateCluster {
+            dir,
+            bin: postgres_bin_dir(),
+            port: free_port(),
+            as_postgres,
+        };
+        let data = cluster.data();
+        cluster.must(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+        );
+        cluster.start();
+        cluster
+    }
+
+    fn data(&self) -> String {
+        self.dir.join("data").display().to_string()
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) -> Output {
+        let program = self.bin.join(tool);
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&program);
+            c
+        } else {
+            Command::new(&program)
+        };
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", program.display()))
+    }
+
+    fn must(&self, tool: &str, args: &[&str]) {
+        let output = self.run(tool, args);
+        assert!(
+            output.status.success(),
+            "{tool} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("server.log").display().to_string();
+        self.must(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-l",
+                &log,
+                "-o",
+                &options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        );
+    }
+
+    /// Stops the server the way a crash would: no checkpoint, every connection cut.
+    fn stop(&self) {
+        self.must(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn healthz(base: &str) -> u16 {
+    reqwest::get(format!("{base}/healthz"))
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_unreachable_mid_load_gives_clear_errors_writes_nothing_half_and_recovers() {
+    let cluster = PrivateCluster::create();
+    let admin = sqlx::PgPool::connect(&cluster.url("postgres"))
+        .await
+        .unwrap();
+    sqlx::query("CREATE DATABASE goodwill")
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = cluster.url("goodwill");
+    let store = prepared(&url).await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(&url, port);
+    wait_until_up(&base).await;
+
+    let mut load = Load::start(
+        std::slice::from_ref(&base),
+        &["staff.a", "extra.a", "staff.a", "extra.a"],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let before = load.acknowledged();
+    assert!(before > 5, "the load ran: {before} acknowledged");
+
+    // Down for longer than the pool waits for a connection (5 s), so requests are refused.
+    cluster.stop();
+    tokio::time::sleep(Duration::from_millis(6_000)).await;
+    assert_eq!(
+        healthz(&base).await,
+        503,
+        "healthz while the database is down"
+    );
+    let during = load.acknowledged();
+    cluster.start();
+
+    // The same app server serves again by itself.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while load.acknowledged() < during + 20 {
+        assert!(
+            Instant::now() < deadline,
+            "the service did not resume within 30 s of the database coming back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        healthz(&base).await,
+        200,
+        "healthz after the database is back"
+    );
+    load.stop().await;
+
+    let refusals = load.refusals.lock().unwrap().clone();
+    assert!(
+        !refusals.is_empty(),
+        "no request was refused while the database was down"
+    );
+    for body in &refusals {
+        assert!(
+            body.contains("Unavailable"),
+            "a refusal while the database was down says what happened: {body}"
+        );
+    }
+    let all = load.send_again().await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let stored = check_ledger(&store, &all).await;
+    eprintln!(
+        "PostgreSQL down for 6 s: {before} acknowledged before, {} refused with 503 and sent again, {stored} stored",
+        refusals.len()
+    );
     store.close().await;
 }
 

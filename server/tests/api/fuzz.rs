@@ -1,6 +1,7 @@
 //! Hostile input to every server function: form fields replaced by empty, huge, malformed,
 //! negative, overflowing, unicode and other organisations' values; fields missing; unknown
-//! fields; JSON bodies of the wrong shape. Whatever comes in, the answer is never a 5xx and a
+//! fields; JSON objects of each function's own fields holding values of every JSON type, JSON
+//! of the wrong shape, garbage bytes. Whatever comes in, the answer is never a 5xx and a
 //! refusal always says why. Bounded: a fixed seed and a fixed number of requests.
 
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
@@ -193,6 +194,39 @@ fn hostile_values(other_org: &[String]) -> Vec<String> {
     values
 }
 
+/// A value of every JSON type, including numbers no amount or id can hold.
+fn json_values(other_org: &[String]) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let mut values = vec![
+        json!(null),
+        json!(true),
+        json!(0),
+        json!(-1),
+        json!(0.5),
+        json!(-0.01),
+        json!(1e308),
+        json!(u64::MAX),
+        json!(i64::MIN),
+        json!("ü🙂 Ŝ ٣ 漢字"),
+        json!(""),
+        json!([1, 2]),
+        json!({"$gt": 0}),
+        json!("x".repeat(100_000)),
+    ];
+    values.extend(
+        other_org
+            .iter()
+            .filter_map(|id| id.parse::<i64>().ok())
+            .map(|id| json!(id)),
+    );
+    values
+}
+
+/// The start of an answer, for a failure message.
+fn cut(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
 async fn hostile_input_never_gets_a_5xx(kind: Db) {
     let app = spawn_app(kind).await;
     organisation(&app.store, "a").await;
@@ -202,6 +236,7 @@ async fn hostile_input_never_gets_a_5xx(kind: Db) {
         .map(|id| id.to_string())
         .collect();
     let values = hostile_values(&other_org);
+    let json_values = json_values(&other_org);
     let mut rng = StdRng::seed_from_u64(20261123);
     let mut failures = Vec::new();
     let mut sent = 0;
@@ -265,8 +300,21 @@ async fn hostile_input_never_gets_a_5xx(kind: Db) {
                     ));
                 }
             }
-            // Bodies of the wrong kind: JSON of the wrong shape, and garbage bytes.
-            for (content_type, body) in [
+            // Bodies of the wrong kind: JSON objects of the endpoint's own fields with values
+            // of every JSON type, JSON of the wrong shape, and garbage bytes.
+            let typed: Vec<(&str, String)> = (0..3)
+                .map(|_| {
+                    let object: serde_json::Map<String, serde_json::Value> = fields
+                        .iter()
+                        .map(|f| (f.to_string(), json_values.choose(&mut rng).unwrap().clone()))
+                        .collect();
+                    (
+                        "application/json",
+                        serde_json::Value::Object(object).to_string(),
+                    )
+                })
+                .collect();
+            for (content_type, body) in typed.into_iter().chain([
                 (
                     "application/json",
                     "{\"amount\": [1, 2], \"recovery_id\": {\"$gt\": 0}}".to_string(),
@@ -280,7 +328,7 @@ async fn hostile_input_never_gets_a_5xx(kind: Db) {
                     "application/octet-stream",
                     String::from_utf8_lossy(&[0xff, 0xfe, 0x00, 0x80]).into_owned(),
                 ),
-            ] {
+            ]) {
                 let response = client
                     .post(format!("{}/api/{endpoint}", app.address))
                     .header("origin", &app.address)
@@ -292,10 +340,11 @@ async fn hostile_input_never_gets_a_5xx(kind: Db) {
                     .expect("request");
                 sent += 1;
                 let status = response.status().as_u16();
-                if status >= 500 {
-                    let text = response.text().await.unwrap_or_default();
+                let text = response.text().await.unwrap_or_default();
+                if status >= 500 || (status >= 400 && text.trim().is_empty()) {
                     failures.push(format!(
-                        "{endpoint} as {who:?} with a {content_type} body: {status} {text}"
+                        "{endpoint} as {who:?} with a {content_type} body: {status} {}",
+                        cut(&text)
                     ));
                 }
             }
