@@ -143,6 +143,24 @@ const ITEM_SELECT: &str = "SELECT i.id, i.location_id, i.category, i.touchpoint,
         i.declined_reason, i.done_on, i.created_at
     FROM improvement_items i LEFT JOIN people o ON o.id = i.owner_id";
 
+/// Recovery ids linked per statement (well under either database's parameter limit).
+const LINKS_PER_STATEMENT: usize = 500;
+
+/// Links `count` recoveries of an organisation to an item in one statement, skipping links
+/// that exist and ids of other organisations: $1 item, $2 linked by, $3 at, $4 organisation,
+/// then the recovery ids.
+fn link_sql(count: usize) -> String {
+    let ids = (5..5 + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO improvement_links (item_id, recovery_id, linked_by, linked_at)
+         SELECT $1, r.id, $2, $3 FROM recoveries r WHERE r.organisation_id = $4 AND r.id IN ({ids})
+         ON CONFLICT DO NOTHING"
+    )
+}
+
 impl Store {
     /// The organisation's signal thresholds (the defaults until someone sets them).
     pub async fn learning_thresholds(
@@ -307,19 +325,17 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            for recovery_id in recovery_ids {
-                sqlx::query(
-                    "INSERT INTO improvement_links (item_id, recovery_id, linked_by, linked_at)
-                     SELECT $1, r.id, $3, $4 FROM recoveries r WHERE r.id = $2 AND r.organisation_id = $5
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(id)
-                .bind(recovery_id)
-                .bind(item.created_by)
-                .bind(now)
-                .bind(item.organisation_id)
-                .execute(&mut *tx)
-                .await?;
+            for chunk in recovery_ids.chunks(LINKS_PER_STATEMENT) {
+                let sql = link_sql(chunk.len());
+                let mut insert = sqlx::query(&sql)
+                    .bind(id)
+                    .bind(item.created_by)
+                    .bind(now)
+                    .bind(item.organisation_id);
+                for recovery_id in chunk {
+                    insert = insert.bind(*recovery_id);
+                }
+                insert.execute(&mut *tx).await?;
             }
             sqlx::query(
                 "INSERT INTO improvement_events (organisation_id, item_id, actor_id, kind, detail, at)
@@ -352,21 +368,18 @@ impl Store {
     ) -> Result<u64, StoreError> {
         self.item(organisation_id, item_id).await?;
         let mut linked = 0;
-        for recovery_id in recovery_ids {
+        for chunk in recovery_ids.chunks(LINKS_PER_STATEMENT) {
+            let sql = link_sql(chunk.len());
             let done = dispatch!(self, pool => {
-                sqlx::query(
-                    "INSERT INTO improvement_links (item_id, recovery_id, linked_by, linked_at)
-                     SELECT $1, r.id, $3, $4 FROM recoveries r WHERE r.id = $2 AND r.organisation_id = $5
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(item_id)
-                .bind(recovery_id)
-                .bind(by)
-                .bind(now)
-                .bind(organisation_id)
-                .execute(pool)
-                .await?
-                .rows_affected()
+                let mut insert = sqlx::query(&sql)
+                    .bind(item_id)
+                    .bind(by)
+                    .bind(now)
+                    .bind(organisation_id);
+                for recovery_id in chunk {
+                    insert = insert.bind(*recovery_id);
+                }
+                insert.execute(pool).await?.rows_affected()
             });
             linked += done;
         }
