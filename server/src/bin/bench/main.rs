@@ -2,12 +2,16 @@
 //!
 //!   bench seed    --database URL [--recoveries N --people P --locations L --months M]
 //!   bench summary [--sqlite] [--postgres ADMIN_URL] [--recoveries N ...] [--runs R]
+//!   bench load    [--sqlite] [--postgres ADMIN_URL] [--concurrency C --staff S --seconds T]
 //!
 //! `seed` writes a deterministic history straight into the ledger tables in bulk (budget days
 //! first, then recoveries, decisions, reversals and follow-ups, consistent with each other:
 //! each budget day's spent total is the sum of its posted, unreversed recoveries). `summary`
 //! seeds a fresh database per engine, then times the monthly summary of the last month against
-//! a plain aggregate over the same month (the baseline), in the same run.
+//! a plain aggregate over the same month (the baseline), in the same run. `load` drives the
+//! real server over HTTP against its two ceilings (see `load.rs`).
+
+mod load;
 
 use std::{
     collections::HashMap,
@@ -64,6 +68,24 @@ enum Command {
         runs: usize,
         #[command(flatten)]
         shape: Shape,
+    },
+    /// Log recoveries over HTTP at a given concurrency; compare with the database and HTTP
+    /// ceilings measured in the same run.
+    Load {
+        /// Run the app on a fresh SQLite file.
+        #[arg(long)]
+        sqlite: bool,
+        /// Run the app on a fresh database on this PostgreSQL server (dropped afterwards).
+        #[arg(long)]
+        postgres: Option<String>,
+        #[command(flatten)]
+        shape: load::LoadShape,
+    },
+    /// The HTTP ceiling's empty handler (started by `load`).
+    #[command(hide = true)]
+    EmptyServer {
+        #[arg(long)]
+        addr: std::net::SocketAddr,
     },
 }
 
@@ -134,6 +156,12 @@ struct Seeded {
 #[tokio::main]
 async fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Load {
+            sqlite,
+            postgres,
+            shape,
+        } => load::run(sqlite, postgres, shape).await,
+        Command::EmptyServer { addr } => load::empty_server(addr).await,
         Command::Seed { database, shape } => {
             let store = connect(&database).await?;
             let started = Instant::now();
