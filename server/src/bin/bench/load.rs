@@ -40,6 +40,8 @@ use app::{
 use chrono::Utc;
 use clap::Args;
 
+use crate::FreshDatabase;
+
 #[derive(Args, Clone, Debug)]
 pub struct LoadShape {
     /// Requests in flight at once (devices sending, each waits for its answer).
@@ -551,27 +553,15 @@ pub async fn run(sqlite: bool, postgres: Option<String>, shape: LoadShape) -> Re
 
     let mut results = Vec::new();
     if sqlite {
-        let path = std::env::temp_dir().join(format!("goodwill-load-{}.db", std::process::id()));
-        let url = format!("sqlite:{}", path.display());
-        let outcome = engine_run("SQLite", &url, &shape, &server).await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        let database = FreshDatabase::sqlite("load");
+        let outcome = engine_run("SQLite", &database.url, &shape, &server).await;
+        database.remove().await?;
         results.push(("SQLite", outcome?));
     }
     if let Some(admin) = postgres {
-        let name = format!("goodwill_load_{}", std::process::id());
-        let pool = sqlx::PgPool::connect(&admin)
-            .await
-            .with_context(|| format!("PostgreSQL at {admin}"))?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&pool)
-            .await?;
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let outcome = engine_run("PostgreSQL", &format!("{base}/{name}"), &shape, &server).await;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&pool)
-            .await?;
+        let database = FreshDatabase::postgres(&admin, "load").await?;
+        let outcome = engine_run("PostgreSQL", &database.url, &shape, &server).await;
+        database.remove().await?;
         results.push(("PostgreSQL", outcome?));
     }
 

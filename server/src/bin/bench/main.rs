@@ -203,33 +203,75 @@ async fn main() -> Result<()> {
                 store.close().await;
             }
             if sqlite {
-                let path =
-                    std::env::temp_dir().join(format!("goodwill-bench-{}.db", std::process::id()));
-                let url = format!("sqlite:{}", path.display());
-                let outcome = summary_bench("SQLite", &url, shape, runs).await;
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
+                let database = FreshDatabase::sqlite("bench");
+                let outcome = summary_bench("SQLite", &database.url, shape, runs).await;
+                database.remove().await?;
                 outcome?;
             }
             if let Some(admin) = postgres {
-                let name = format!("goodwill_bench_{}", std::process::id());
-                let pool = sqlx::PgPool::connect(&admin)
-                    .await
-                    .with_context(|| format!("PostgreSQL at {admin}"))?;
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&pool)
-                    .await?;
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-                let outcome =
-                    summary_bench("PostgreSQL", &format!("{base}/{name}"), shape, runs).await;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&pool)
-                    .await?;
+                let database = FreshDatabase::postgres(&admin, "bench").await?;
+                let outcome = summary_bench("PostgreSQL", &database.url, shape, runs).await;
+                database.remove().await?;
                 outcome?;
             }
             Ok(())
         }
+    }
+}
+
+/// A fresh database for one bench run: a new SQLite file in the temp directory, or a new
+/// database on a PostgreSQL server. `remove` deletes it.
+pub(crate) struct FreshDatabase {
+    pub url: String,
+    place: Place,
+}
+
+enum Place {
+    File(std::path::PathBuf),
+    Server { admin: sqlx::PgPool, name: String },
+}
+
+impl FreshDatabase {
+    pub fn sqlite(purpose: &str) -> FreshDatabase {
+        let path =
+            std::env::temp_dir().join(format!("goodwill-{purpose}-{}.db", std::process::id()));
+        FreshDatabase {
+            url: format!("sqlite:{}", path.display()),
+            place: Place::File(path),
+        }
+    }
+
+    /// `admin`: a URL of the server's maintenance database (e.g. …/postgres).
+    pub async fn postgres(admin: &str, purpose: &str) -> Result<FreshDatabase> {
+        let name = format!("goodwill_{purpose}_{}", std::process::id());
+        let pool = sqlx::PgPool::connect(admin)
+            .await
+            .with_context(|| format!("PostgreSQL at {admin}"))?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await?;
+        let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+        Ok(FreshDatabase {
+            url: format!("{base}/{name}"),
+            place: Place::Server { admin: pool, name },
+        })
+    }
+
+    pub async fn remove(self) -> Result<()> {
+        match self.place {
+            Place::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Place::Server { admin, name } => {
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await?;
+                admin.close().await;
+            }
+        }
+        Ok(())
     }
 }
 
