@@ -29,7 +29,6 @@ pub async fn after_recovery(
             &row.touchpoint,
             row.budget_date,
             now,
-            Some(recovery_id),
         )
         .await?
         {
@@ -65,7 +64,6 @@ pub async fn scan(
                 &group.touchpoint,
                 today,
                 now,
-                None,
             )
             .await?;
             tracked += 1;
@@ -76,10 +74,10 @@ pub async fn scan(
 
 /// The signal of one cause at one location (or everywhere) in the window ending `today`:
 /// links its recoveries to the open item, or proposes one when the threshold is reached.
-/// `just_logged`: the recovery that prompted the check. When an item is already open, the
-/// window's earlier recoveries were linked when it opened or when each was logged, so only
-/// this one is linked — the cost of logging stays flat however busy the cause is.
-#[allow(clippy::too_many_arguments)]
+/// With an item open, the whole window is linked in one statement each time (existing links
+/// stay): that also picks up recoveries whose check was missed (a crash between the ledger
+/// write and the check) and those logged before a hand-made item named the cause, while the
+/// cost of logging stays one statement however often the cause recurs.
 async fn evaluate(
     store: &Store,
     organisation_id: i64,
@@ -88,17 +86,24 @@ async fn evaluate(
     touchpoint: &str,
     today: NaiveDate,
     now: DateTime<Utc>,
-    just_logged: Option<i64>,
 ) -> Result<Option<i64>, StoreError> {
     let key = signal_key(location_id, category, touchpoint);
-    let open = store.open_item_for(organisation_id, &key).await?;
-    if let (Some(item), Some(recovery_id)) = (open, just_logged) {
+    let thresholds = store.learning_thresholds(organisation_id).await?;
+    if let Some(item) = store.open_item_for(organisation_id, &key).await? {
         store
-            .link_recoveries(organisation_id, item, &[recovery_id], None, now)
+            .link_cause_window(
+                organisation_id,
+                item,
+                location_id,
+                category,
+                touchpoint,
+                thresholds.window_start(today),
+                today,
+                now,
+            )
             .await?;
         return Ok(Some(item));
     }
-    let thresholds = store.learning_thresholds(organisation_id).await?;
     let recoveries = store
         .cause_recoveries(
             organisation_id,
@@ -110,12 +115,6 @@ async fn evaluate(
         )
         .await?;
     let ids: Vec<i64> = recoveries.iter().map(|r| r.id).collect();
-    if let Some(item) = open {
-        store
-            .link_recoveries(organisation_id, item, &ids, None, now)
-            .await?;
-        return Ok(Some(item));
-    }
     let occurrences = u32::try_from(ids.len()).unwrap_or(u32::MAX);
     if !thresholds.crossed(occurrences, location_id.is_none()) {
         return Ok(None);

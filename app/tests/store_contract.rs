@@ -115,6 +115,7 @@ contract!(
     spot_checks_are_sampled_from_within_budget_and_recorded_once,
     decisions_and_reversals_show_in_the_deciders_log,
     a_recurring_cause_proposes_exactly_one_item_with_the_right_figures,
+    an_open_item_collects_its_causes_earlier_and_missed_recoveries,
     a_fix_dated_mid_history_shows_the_before_and_after_rates,
     the_queue_ranks_items_by_the_documented_formula,
     the_monthly_summary_matches_a_hand_computed_month,
@@ -1755,6 +1756,73 @@ async fn a_recurring_cause_proposes_exactly_one_item_with_the_right_figures(db: 
         f.store.create_item(&twin, &[], at(12)).await,
         Err(StoreError::Duplicate(_))
     ));
+}
+
+/// A hand-made item naming a cause collects the recoveries of that cause logged before it,
+/// and a recovery whose learning check never ran (a crash between the ledger write and the
+/// check) is linked at the next one; reversed ones and other causes are not.
+async fn an_open_item_collects_its_causes_earlier_and_missed_recoveries(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let june = |day, hour| Utc.with_ymd_and_hms(2026, 6, day, hour, 0, 0).unwrap();
+    log_and_learn(&f, on_day(&f, "w1", 2, "room-not-ready", 1_000)).await;
+    log_and_learn(&f, on_day(&f, "w2", 3, "room-not-ready", 0)).await;
+    log_and_learn(&f, on_day(&f, "other", 3, "noise", 500)).await;
+    let reversed = f
+        .store
+        .record_recovery(&on_day(&f, "gone", 4, "room-not-ready", 700), june(4, 9))
+        .await
+        .unwrap();
+    f.store
+        .reverse_recovery(
+            &ReverseRecovery {
+                organisation_id: f.organisation_id,
+                recovery_id: reversed.recovery_id,
+                reversed_by: f.supervisor,
+                reason: "Entered twice".into(),
+                idempotency_key: "gone-r".into(),
+            },
+            june(4, 10),
+        )
+        .await
+        .unwrap();
+    let item = f
+        .store
+        .create_item(
+            &app::store::learning::NewItem {
+                organisation_id: f.organisation_id,
+                location_id: Some(f.location_id),
+                category: Some("room-not-ready".into()),
+                touchpoint: Some("front-desk".into()),
+                from_signal: false,
+                title: "Rooms not ready at check-in".into(),
+                problem: String::new(),
+                created_by: Some(f.supervisor),
+            },
+            &[],
+            june(4, 11),
+        )
+        .await
+        .unwrap();
+    // Written to the ledger, but its check never ran.
+    f.store
+        .record_recovery(&on_day(&f, "missed", 5, "room-not-ready", 300), june(5, 9))
+        .await
+        .unwrap();
+    assert_eq!(
+        log_and_learn(&f, on_day(&f, "w3", 6, "room-not-ready", 200)).await,
+        vec![item]
+    );
+    let mut linked: Vec<i64> = f
+        .store
+        .linked_recoveries(f.organisation_id, Some(item))
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.amount_minor)
+        .collect();
+    linked.sort_unstable();
+    // w2, w3, missed, w1 — not the reversed one, not the noise.
+    assert_eq!(linked, vec![0, 200, 300, 1_000]);
 }
 
 async fn a_fix_dated_mid_history_shows_the_before_and_after_rates(db: Arc<TestDatabase>) {

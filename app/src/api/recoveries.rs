@@ -407,18 +407,18 @@ pub async fn log_recovery(
             .events
             .queue_changed(caller.organisation_id, location.id);
     }
-    if !receipt.replayed {
-        // The recovery is stored: the learning loop must not turn it into an error.
-        if let Err(error) = crate::learning::after_recovery(
-            store,
-            caller.organisation_id,
-            receipt.recovery_id,
-            request.now,
-        )
-        .await
-        {
-            tracing::warn!(error = ?error, recovery = receipt.recovery_id, "learning loop check failed");
-        }
+    // The recovery is stored: the learning loop must not turn it into an error. Also on a
+    // replay: if the first attempt died between the ledger write and this check, the retry
+    // makes it up (the check is idempotent).
+    if let Err(error) = crate::learning::after_recovery(
+        store,
+        caller.organisation_id,
+        receipt.recovery_id,
+        request.now,
+    )
+    .await
+    {
+        tracing::warn!(error = ?error, recovery = receipt.recovery_id, "learning loop check failed");
     }
     // A plain form post (no JavaScript) lands on the form again, showing this receipt.
     if request.plain_form_post() {

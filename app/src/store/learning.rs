@@ -269,6 +269,52 @@ impl Store {
         }))
     }
 
+    /// Links every recovery of a cause in a window (one location, or everywhere) that is not
+    /// reversed to an item, in one statement; links that exist are left as they are. Returns
+    /// how many are new. What the signal does each time a recovery of the cause is logged.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn link_cause_window(
+        &self,
+        organisation_id: i64,
+        item_id: i64,
+        location_id: Option<i64>,
+        category: &str,
+        touchpoint: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        // The scope written per scope (not `$n IS NULL OR …`) so PostgreSQL's generic plan
+        // keeps the location index.
+        let scope = if location_id.is_some() {
+            "AND r.location_id = $8"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "INSERT INTO improvement_links (item_id, recovery_id, linked_by, linked_at)
+             SELECT $1, r.id, CAST(NULL AS BIGINT), $2 FROM recoveries r
+             WHERE r.organisation_id = $3 AND r.category = $4 AND r.touchpoint = $5
+               AND r.budget_date >= $6 AND r.budget_date <= $7 {scope}
+               AND NOT EXISTS (SELECT 1 FROM reversals v WHERE v.recovery_id = r.id)
+             ON CONFLICT DO NOTHING"
+        );
+        Ok(dispatch!(self, pool => {
+            let mut insert = sqlx::query(&sql)
+                .bind(item_id)
+                .bind(now)
+                .bind(organisation_id)
+                .bind(category)
+                .bind(touchpoint)
+                .bind(from)
+                .bind(to);
+            if let Some(location_id) = location_id {
+                insert = insert.bind(location_id);
+            }
+            insert.execute(pool).await?.rows_affected()
+        }))
+    }
+
     /// The open item tracking a signal, if there is one.
     pub async fn open_item_for(
         &self,

@@ -273,21 +273,26 @@ pub(crate) fn classify(error: &sqlx::Error) -> Failure {
     }
 }
 
-/// The database answered, but only to say it cannot serve now: PostgreSQL shutting down,
-/// restarting or recovering (SQLSTATE class 57P: `terminating connection due to
-/// administrator command`, `the database system is starting up`) or a connection exception
-/// (class 08); SQLite still locked after the busy timeout. Retrying later can succeed.
+/// The database answered, but only to say it cannot serve now; retrying later can succeed.
+/// PostgreSQL: shutting down, restarting or recovering (57P01 `terminating connection due to
+/// administrator command`, 57P02 crash shutdown, 57P03 `the database system is starting
+/// up`), too many connections (53300), or the connection failed (08000, 08001, 08003, 08004,
+/// 08006). Not protocol violations (08P01) or a dropped database (57P04): those stay errors.
+/// SQLite: still locked after the busy timeout (SQLITE_BUSY, SQLITE_LOCKED).
 fn gone_or_busy(db: &dyn sqlx::error::DatabaseError) -> bool {
+    const TRANSIENT: [&str; 9] = [
+        "57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006",
+    ];
     let Some(code) = db.code() else {
         return false;
     };
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-        // Primary result codes SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+        // Primary result codes 5 and 6, with their extended codes.
         return code
             .parse::<i32>()
             .is_ok_and(|code| matches!(code & 0xff, 5 | 6));
     }
-    code.starts_with("57P") || code.starts_with("08")
+    TRANSIENT.contains(&code.as_ref())
 }
 
 impl From<sqlx::Error> for StoreError {
