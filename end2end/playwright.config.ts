@@ -45,7 +45,8 @@ export default defineConfig({
     env: {
       DATABASE_URL: process.env.GOODWILL_E2E_DATABASE_URL ?? `sqlite:${database}`,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? '../target/site',
-      LEPTOS_ENV: 'PROD',
+      // DEV: the demo's published passwords are refused in production (LEPTOS_ENV=PROD).
+      LEPTOS_ENV: 'DEV',
       RUST_LOG: 'warn',
     },
   },

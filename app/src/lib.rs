@@ -6,20 +6,22 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod auth;
+pub use services::auth;
 pub mod components;
-pub mod domain;
+pub use ::domain;
 #[cfg(feature = "ssr")]
-pub mod events;
+pub use services::events;
 #[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
-pub mod learning;
+pub use services::learning;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
-pub mod store;
+pub use ::services;
+#[cfg(feature = "ssr")]
+pub use ::store;
 #[cfg(feature = "ssr")]
 pub mod summary;
 
@@ -73,6 +75,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
+    use components::feedback::page;
     provide_meta_context();
     provide_context(components::header::SessionChanged(RwSignal::new(0)));
     view! {
@@ -80,25 +83,26 @@ pub fn App() -> impl IntoView {
         <Title text="Goodwill"/>
         // In-order streaming: every page arrives as complete HTML, so it reads and works
         // before (or without) the wasm; out-of-order fragments would need a script to appear.
+        // `page`: an error in the address is shown in the app's own words only.
         <Router>
             <components::header::SiteHeader/>
             <main>
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=StaticSegment("") view=pages::home::HomePage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("tablet") view=pages::tablet::TabletPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("admin") view=pages::admin::AdminPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("today") view=pages::today::TodayPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("log") view=pages::log::LogPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("my-log") view=pages::my_log::MyLogPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("approvals") view=pages::approvals::ApprovalsPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("spend") view=pages::console::SpendPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("review") view=pages::console::ReviewPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("sample") view=pages::console::SamplePage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("budgets") view=pages::console::BudgetsPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("improvements") view=pages::improvements::ImprovementsPage ssr=SsrMode::InOrder/>
-                    <Route path=(StaticSegment("improvements"), ParamSegment("id")) view=pages::improvements::ImprovementPage ssr=SsrMode::InOrder/>
-                    <Route path=StaticSegment("summary") view=pages::summary::SummaryPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("") view=page(pages::home::HomePage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("sign-in") view=page(pages::sign_in::SignInPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("tablet") view=page(pages::tablet::TabletPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("admin") view=page(pages::admin::AdminPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("today") view=page(pages::today::TodayPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("log") view=page(pages::log::LogPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("my-log") view=page(pages::my_log::MyLogPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("approvals") view=page(pages::approvals::ApprovalsPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("spend") view=page(pages::console::SpendPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("review") view=page(pages::console::ReviewPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("sample") view=page(pages::console::SamplePage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("budgets") view=page(pages::console::BudgetsPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("improvements") view=page(pages::improvements::ImprovementsPage) ssr=SsrMode::InOrder/>
+                    <Route path=(StaticSegment("improvements"), ParamSegment("id")) view=page(pages::improvements::ImprovementPage) ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("summary") view=page(pages::summary::SummaryPage) ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
         </Router>

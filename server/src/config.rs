@@ -1,7 +1,8 @@
 //! Configuration from the environment (and the command line, which overrides it).
 //!
 //! In production (`LEPTOS_ENV=PROD`) nothing has a built-in fallback: `DATABASE_URL` must be
-//! set. In development the database defaults to an SQLite file under `data/`.
+//! set, and the demo organisation (known passwords) is refused. In development the database
+//! defaults to an SQLite file under `data/`.
 
 use std::net::SocketAddr;
 
@@ -20,6 +21,23 @@ pub struct Config {
     pub session_limits: SessionLimits,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
+    /// `LEPTOS_ENV=PROD`.
+    pub production: bool,
+}
+
+/// Why the demo organisation is never loaded in production: every one of its accounts, the
+/// admin's included, has a password and a PIN published in the README.
+pub const DEMO_REFUSED_IN_PRODUCTION: &str = "--demo and seed-demo are refused in production \
+     (LEPTOS_ENV=PROD): every demo account, the admin's included, has the published password \
+     goodwill-demo. Create the organisation and its first admin with `server create-org` and \
+     `server create-user`, or show the demo with LEPTOS_ENV=DEV";
+
+/// `serve --demo` and `seed-demo` are for development and evaluation only.
+pub fn demo_allowed(production: bool) -> anyhow::Result<()> {
+    if production {
+        bail!(DEMO_REFUSED_IN_PRODUCTION);
+    }
+    Ok(())
 }
 
 fn number(name: &str) -> anyhow::Result<Option<i64>> {
@@ -82,6 +100,7 @@ impl Config {
             session_limits,
             secure_cookies: flag("GOODWILL_SECURE_COOKIES")?,
             trust_proxy: flag("GOODWILL_TRUST_PROXY")?,
+            production,
         })
     }
 
@@ -98,5 +117,18 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{demo_allowed, DEMO_REFUSED_IN_PRODUCTION};
+
+    #[test]
+    fn the_demo_is_refused_in_production_only() {
+        assert!(demo_allowed(false).is_ok());
+        let refused = demo_allowed(true).unwrap_err().to_string();
+        assert_eq!(refused, DEMO_REFUSED_IN_PRODUCTION);
+        assert!(refused.contains("LEPTOS_ENV=PROD"), "{refused}");
     }
 }

@@ -135,11 +135,21 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `/healthz`: 200 when the database answers, 503 otherwise. Used by load balancers.
+/// `/healthz`: 200 when the database answers and accepts writes, 503 otherwise. Used by
+/// load balancers. Writes are proved by an update of the one heartbeat row in a transaction
+/// that is rolled back: a database that only reads (a read-only file or mount, a hot standby)
+/// would otherwise pass while every recovery is refused.
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let checked = tokio::time::timeout(Duration::from_secs(3), async {
-        state.store.ping().await?;
-        state.store.schema_version().await
+        let unavailable = |error| ("database unavailable", error);
+        state.store.ping().await.map_err(unavailable)?;
+        let version = state.store.schema_version().await.map_err(unavailable)?;
+        state
+            .store
+            .accepts_writes()
+            .await
+            .map_err(|error| ("database refuses writes", error))?;
+        Ok::<i64, (&str, app::store::StoreError)>(version)
     })
     .await;
     match checked {
@@ -151,13 +161,11 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
                 "schema_version": version,
             })),
         ),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "health check failed");
+        Ok(Err((reason, error))) => {
+            tracing::warn!(%error, reason, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(
-                    serde_json::json!({ "status": "unavailable", "reason": "database unavailable" }),
-                ),
+                Json(serde_json::json!({ "status": "unavailable", "reason": reason })),
             )
         }
         Err(_) => (

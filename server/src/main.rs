@@ -97,6 +97,10 @@ async fn main() -> anyhow::Result<()> {
         demo: false,
     }) {
         Command::Serve { addr, demo } => {
+            // Before anything is opened or bound: a published admin password never serves.
+            if demo {
+                server::config::demo_allowed(config.production)?;
+            }
             if let Some(addr) = addr {
                 config.address = addr;
             }
@@ -117,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
             println!("Migrations applied ({}).", store.backend().as_str());
         }
         Command::SeedDemo { seed, days } => {
+            server::config::demo_allowed(config.production)?;
             let store = open(&config).await?;
             store.migrate().await?;
             let summary = demo::seed_demo(&store, seed, days, now).await?;

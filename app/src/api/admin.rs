@@ -71,11 +71,7 @@ pub(crate) mod server {
     use super::*;
     use crate::{
         api::caller::{Caller, Request},
-        domain::{
-            money::{format_minor, parse_amount, Currency},
-            org::Role,
-            policy::{BudgetPolicy, PolicyScope},
-        },
+        domain::money::Currency,
         store::{accounts::NewAuditEntry, Store},
     };
 
@@ -84,86 +80,13 @@ pub(crate) mod server {
         Currency::parse(&organisation.currency).map_err(|_| ApiError::Internal)
     }
 
-    pub fn money(text: &str, currency: Currency, field: &str) -> Result<i64, ApiError> {
-        parse_amount(text, currency).map_err(|e| ApiError::Validation(format!("{field}: {e}")))
-    }
-
-    /// Parses "organisation", "role:staff", "team:3", "person:12", checking ids belong to
-    /// the caller's organisation.
-    pub async fn scope(
-        store: &Store,
-        organisation_id: i64,
-        text: &str,
-    ) -> Result<PolicyScope, ApiError> {
-        let bad =
-            || ApiError::Validation(format!("Choose who the budget is for (got \"{text}\")."));
-        let (kind, value) = text.split_once(':').unwrap_or((text, ""));
-        match kind {
-            "organisation" => Ok(PolicyScope::Organisation),
-            "role" => Ok(PolicyScope::Role(Role::parse(value).map_err(|_| bad())?)),
-            "team" => {
-                let id: i64 = value.parse().map_err(|_| bad())?;
-                if !store
-                    .teams(organisation_id)
-                    .await?
-                    .iter()
-                    .any(|t| t.id == id)
-                {
-                    return Err(ApiError::NotFound("team".into()));
-                }
-                Ok(PolicyScope::Team(id))
-            }
-            "person" => {
-                let id: i64 = value.parse().map_err(|_| bad())?;
-                store.person(organisation_id, id).await?;
-                Ok(PolicyScope::Person(id))
-            }
-            _ => Err(bad()),
-        }
-    }
-
-    /// May the caller change this budget scope? An admin may change any; a supervisor a
-    /// person's or a team's budget at a location they supervise. Returns the currency the
-    /// amounts are in: the location's for a person or team, else the organisation's.
-    pub async fn budget_scope_allowed(
+    /// The person, if the caller may administer them (see `services::roles`).
+    pub async fn administrable(
         store: &Store,
         caller: &Caller,
-        scope: &PolicyScope,
-    ) -> Result<Currency, ApiError> {
-        let org = caller.organisation_id;
-        let location_id = match scope {
-            PolicyScope::Organisation | PolicyScope::Role(_) => {
-                caller.require(Role::Admin)?;
-                return currency(store, org).await;
-            }
-            PolicyScope::Team(id) => {
-                store
-                    .teams(org)
-                    .await?
-                    .into_iter()
-                    .find(|t| t.id == *id)
-                    .ok_or_else(|| ApiError::NotFound("team".into()))?
-                    .location_id
-            }
-            PolicyScope::Person(id) => store.person(org, *id).await?.location_id,
-        };
-        caller.require_at(Role::Supervisor, location_id)?;
-        let location = store
-            .locations(org)
-            .await?
-            .into_iter()
-            .find(|l| l.id == location_id)
-            .ok_or(ApiError::Internal)?;
-        Currency::parse(&location.currency).map_err(|_| ApiError::Internal)
-    }
-
-    pub fn scope_key(scope: &PolicyScope) -> String {
-        match scope {
-            PolicyScope::Organisation => "organisation".into(),
-            PolicyScope::Role(role) => format!("role:{}", role.as_str()),
-            PolicyScope::Team(id) => format!("team:{id}"),
-            PolicyScope::Person(id) => format!("person:{id}"),
-        }
+        person_id: i64,
+    ) -> Result<crate::store::organisations::Person, ApiError> {
+        Ok(crate::services::roles::administrable(store, &caller.actor(), person_id).await?)
     }
 
     /// Appends one administrative change to the organisation's audit log.
@@ -209,14 +132,6 @@ pub(crate) mod server {
             .map_err(|e| ApiError::Validation(e.to_string()))?;
         Ok((currency, zone))
     }
-
-    pub fn policy_json(policy: &BudgetPolicy, currency: Currency) -> serde_json::Value {
-        serde_json::json!({
-            "scope": scope_key(&policy.scope),
-            "daily": format_minor(policy.daily_allowance, currency),
-            "cap": policy.per_recovery_cap.map(|c| format_minor(c, currency)),
-        })
-    }
 }
 
 #[server(endpoint = "admin/overview")]
@@ -228,10 +143,29 @@ pub async fn admin_overview() -> Result<AdminSnapshot, ApiError> {
     let org = caller.organisation_id;
     let organisation = store.organisation(org).await?;
     let currency = server::currency(store, org).await?;
-    let locations = store.locations(org).await?;
-    let teams = store.teams(org).await?;
-    let people = store.people(org).await?;
+    // A location's admin sees their locations' people, teams and budgets; the organisation's
+    // settings and lists are read-only context.
+    let scope = caller.scope_of(crate::domain::org::Role::Admin);
+    let in_scope = |location_id: i64| scope.as_ref().is_none_or(|ids| ids.contains(&location_id));
+    let mut locations = store.locations(org).await?;
+    let teams: Vec<_> = store
+        .teams(org)
+        .await?
+        .into_iter()
+        .filter(|t| in_scope(t.location_id))
+        .collect();
+    let people: Vec<_> = store
+        .people(org)
+        .await?
+        .into_iter()
+        .filter(|p| in_scope(p.location_id))
+        .collect();
     let grants = store.role_grants(org).await?;
+    let visible = |scope: &PolicyScope| match scope {
+        PolicyScope::Organisation | PolicyScope::Role(_) => true,
+        PolicyScope::Team(id) => teams.iter().any(|t| t.id == *id),
+        PolicyScope::Person(id) => people.iter().any(|p| p.id == *id),
+    };
     let location_name = |id: i64| {
         locations
             .iter()
@@ -256,8 +190,9 @@ pub async fn admin_overview() -> Result<AdminSnapshot, ApiError> {
         .policies(org)
         .await?
         .iter()
+        .filter(|p| visible(&p.scope))
         .map(|p| PolicyView {
-            scope: server::scope_key(&p.scope),
+            scope: crate::services::budgets::scope_key(&p.scope),
             scope_label: scope_label(&p.scope),
             daily: format_minor(p.daily_allowance, currency),
             cap: p.per_recovery_cap.map(|c| format_minor(c, currency)),
@@ -268,6 +203,7 @@ pub async fn admin_overview() -> Result<AdminSnapshot, ApiError> {
         .boosts(org, request.now.date_naive() - chrono::Duration::days(1))
         .await?
         .iter()
+        .filter(|b| visible(&b.scope))
         .map(|b| BoostView {
             scope_label: scope_label(&b.scope),
             from: b.from.to_string(),
@@ -313,7 +249,10 @@ pub async fn admin_overview() -> Result<AdminSnapshot, ApiError> {
                 active: p.active,
             })
             .collect(),
-        locations: locations.iter().map(|l| (l.id, l.name.clone())).collect(),
+        locations: {
+            locations.retain(|l| in_scope(l.id));
+            locations.iter().map(|l| (l.id, l.name.clone())).collect()
+        },
         policies,
         boosts,
     })
@@ -339,6 +278,11 @@ pub async fn add_person(
         crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
+    // A location's admin adds people to their own location only; the new person's role is
+    // granted at that location, never organisation-wide.
+    caller
+        .require_at(Role::Admin, location_id)
+        .map_err(|_| ApiError::NotFound("location".into()))?;
     let role = Role::parse(&role).map_err(|e| ApiError::Validation(e.to_string()))?;
     let team_id = match team_id.trim() {
         "" => None,
@@ -417,10 +361,11 @@ pub async fn reset_pin(person_id: i64, pin: String) -> Result<(), ApiError> {
     use crate::auth::password::{self as pw, Secret};
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+    let store = &request.state.store;
+    server::administrable(store, &caller, person_id).await?;
     let pin = Secret::new(pin.trim());
     pw::check_pin_rules(&pin).map_err(|e| ApiError::Validation(e.to_string()))?;
     let hash = pw::hash(pin).await.map_err(|_| ApiError::Internal)?;
-    let store = &request.state.store;
     store
         .set_pin_hash(caller.organisation_id, person_id, &hash)
         .await?;
@@ -449,7 +394,7 @@ pub async fn set_person_active(person_id: i64, active: bool) -> Result<(), ApiEr
         ));
     }
     let store = &request.state.store;
-    let before = store.person(caller.organisation_id, person_id).await?;
+    let before = server::administrable(store, &caller, person_id).await?;
     store
         .set_person_active(caller.organisation_id, person_id, active)
         .await?;
@@ -480,7 +425,7 @@ pub async fn revoke_sessions(person_id: i64) -> Result<u64, ApiError> {
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
-    store.person(caller.organisation_id, person_id).await?;
+    server::administrable(store, &caller, person_id).await?;
     let revoked = store
         .revoke_sessions_of(caller.organisation_id, person_id, request.now)
         .await?;
@@ -501,33 +446,15 @@ pub async fn revoke_sessions(person_id: i64) -> Result<u64, ApiError> {
 /// locations they supervise.
 #[server(endpoint = "admin/set-policy")]
 pub async fn set_budget_policy(scope: String, daily: String, cap: String) -> Result<(), ApiError> {
-    use crate::domain::policy::BudgetPolicy;
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
-    let store = &request.state.store;
-    let org = caller.organisation_id;
-    let scope = server::scope(store, org, &scope).await?;
-    let currency = server::budget_scope_allowed(store, &caller, &scope).await?;
-    let daily = server::money(&daily, currency, "Daily budget")?;
-    let cap = match cap.trim() {
-        "" => None,
-        text => Some(server::money(text, currency, "Per-recovery cap")?),
-    };
-    let policy =
-        BudgetPolicy::new(scope, daily, cap).map_err(|e| ApiError::Validation(e.to_string()))?;
-    let before = store
-        .policies(org)
-        .await?
-        .into_iter()
-        .find(|p| p.scope == policy.scope);
-    store.set_policy(org, &policy, request.now).await?;
-    server::record(
-        &request,
-        &caller,
-        "budget.set-policy",
-        &server::scope_key(&policy.scope),
-        before.map(|p| server::policy_json(&p, currency)),
-        Some(server::policy_json(&policy, currency)),
+    crate::services::budgets::set_policy(
+        &request.state.store,
+        &caller.actor(),
+        &scope,
+        &daily,
+        &cap,
+        request.now,
     )
     .await?;
     Ok(())
@@ -543,38 +470,17 @@ pub async fn add_budget_boost(
     extra: String,
     reason: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::{money::format_minor, policy::Boost};
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
-    let store = &request.state.store;
-    let org = caller.organisation_id;
-    let scope = server::scope(store, org, &scope).await?;
-    let currency = server::budget_scope_allowed(store, &caller, &scope).await?;
-    let date = |text: &str, field: &str| {
-        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .map_err(|_| ApiError::Validation(format!("{field}: use a date like 2026-12-01.")))
-    };
-    let (from, to) = (date(&from, "From")?, date(&to, "To")?);
-    let extra = server::money(&extra, currency, "Extra per day")?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::Validation(
-            "Give a reason of up to 200 characters.".into(),
-        ));
-    }
-    let boost =
-        Boost::new(scope, from, to, extra).map_err(|e| ApiError::Validation(e.to_string()))?;
-    store.add_boost(org, &boost, reason, request.now).await?;
-    server::record(
-        &request,
-        &caller,
-        "budget.add-boost",
-        &server::scope_key(&boost.scope),
-        None,
-        Some(serde_json::json!({
-            "from": from.to_string(), "to": to.to_string(),
-            "extra_per_day": format_minor(extra, currency), "reason": reason,
-        })),
+    crate::services::budgets::add_boost(
+        &request.state.store,
+        &caller.actor(),
+        &scope,
+        &from,
+        &to,
+        &extra,
+        &reason,
+        request.now,
     )
     .await?;
     Ok(())
@@ -583,7 +489,7 @@ pub async fn add_budget_boost(
 #[server(endpoint = "admin/audit")]
 pub async fn audit_entries() -> Result<Vec<AuditView>, ApiError> {
     let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+        crate::api::caller::caller_org_wide(crate::domain::org::Role::Admin).await?;
     Ok(request
         .state
         .store
@@ -609,7 +515,7 @@ pub async fn update_organisation(
     time_zone: String,
 ) -> Result<(), ApiError> {
     let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+        crate::api::caller::caller_org_wide(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let name = server::name(&name, "organisation", 80)?;
     let (currency, zone) = server::currency_and_zone(&currency, &time_zone)?;
@@ -629,7 +535,7 @@ pub async fn add_location(
     currency: String,
 ) -> Result<(), ApiError> {
     let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+        crate::api::caller::caller_org_wide(crate::domain::org::Role::Admin).await?;
     let store = &request.state.store;
     let name = server::name(&name, "location", 80)?;
     let (currency, zone) = server::currency_and_zone(&currency, &time_zone)?;
@@ -650,6 +556,9 @@ pub async fn add_team(
     use crate::domain::org::TaxonomyKind;
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+    caller
+        .require_at(crate::domain::org::Role::Admin, location_id)
+        .map_err(|_| ApiError::NotFound("location".into()))?;
     let store = &request.state.store;
     let name = server::name(&name, "team", 80)?;
     let touchpoint = match default_touchpoint.trim() {
@@ -684,7 +593,7 @@ pub async fn add_team(
 pub async fn add_taxonomy_entry(kind: String, label: String) -> Result<(), ApiError> {
     use crate::domain::org::TaxonomyKind;
     let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+        crate::api::caller::caller_org_wide(crate::domain::org::Role::Admin).await?;
     let kind = TaxonomyKind::parse(&kind).map_err(|e| ApiError::Validation(e.to_string()))?;
     if matches!(
         kind,
@@ -726,7 +635,7 @@ pub async fn set_taxonomy_entry_active(
 ) -> Result<(), ApiError> {
     use crate::domain::org::TaxonomyKind;
     let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+        crate::api::caller::caller_org_wide(crate::domain::org::Role::Admin).await?;
     let kind = TaxonomyKind::parse(&kind).map_err(|e| ApiError::Validation(e.to_string()))?;
     let store = &request.state.store;
     store
@@ -775,59 +684,18 @@ async fn change_role(
     location_id: String,
     grant: bool,
 ) -> Result<(), ApiError> {
-    use crate::domain::org::Role;
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
-    let store = &request.state.store;
-    let role = Role::parse(&role).map_err(|e| ApiError::Validation(e.to_string()))?;
-    let location_id = match location_id.trim() {
-        "" => None,
-        id => Some(
-            id.parse::<i64>()
-                .map_err(|_| ApiError::Validation("Choose a location.".into()))?,
-        ),
-    };
-    store.person(caller.organisation_id, person_id).await?;
-    if let Some(id) = location_id {
-        if !store
-            .locations(caller.organisation_id)
-            .await?
-            .iter()
-            .any(|l| l.id == id)
-        {
-            return Err(ApiError::NotFound("location".into()));
-        }
-    }
-    if grant {
-        store
-            .grant_role(
-                caller.organisation_id,
-                person_id,
-                role,
-                location_id,
-                request.now,
-            )
-            .await?;
-    } else {
-        if person_id == caller.person_id && role == Role::Admin {
-            return Err(ApiError::Validation(
-                "You cannot take away your own admin role.".into(),
-            ));
-        }
-        store
-            .revoke_role(caller.organisation_id, person_id, role, location_id)
-            .await?;
-    }
-    let grant_json = serde_json::json!({ "role": role.as_str(), "location_id": location_id });
-    server::record(
-        &request,
-        &caller,
-        if grant { "role.grant" } else { "role.revoke" },
-        &format!("person:{person_id}"),
-        (!grant).then(|| grant_json.clone()),
-        grant.then_some(grant_json),
+    // Roles are read on every request, so the change applies at once; no session to touch.
+    crate::services::roles::change_role(
+        &request.state.store,
+        &caller.actor(),
+        person_id,
+        &role,
+        &location_id,
+        grant,
+        request.now,
     )
     .await?;
-    // Roles are read on every request, so the change applies at once; no session to touch.
     Ok(())
 }

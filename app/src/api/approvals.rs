@@ -143,60 +143,21 @@ pub async fn resolve_request(
     reason: String,
     idempotency_key: String,
 ) -> Result<String, ApiError> {
-    use crate::{
-        domain::{
-            ledger::{Resolution, ResolutionKind},
-            money::{format_with_code, parse_amount, Currency},
-            org::Role,
-        },
-        store::ledger::ResolvePending,
-    };
+    use crate::domain::{ledger::ResolutionKind, money::format_with_code};
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
-    let store = &request.state.store;
-    let row = store.recovery(caller.organisation_id, recovery_id).await?;
-    caller
-        .require_at(Role::Supervisor, row.location_id)
-        .map_err(|_| ApiError::NotFound("recovery".into()))?;
-    if row.person_id == caller.person_id {
-        return Err(ApiError::Validation(
-            "Someone else decides on your own request.".into(),
-        ));
-    }
-    let currency = Currency::parse(&row.currency).map_err(|_| ApiError::Internal)?;
-    let resolution = match decision.as_str() {
-        "approve" => Resolution::ApproveAll,
-        "part" => Resolution::ApprovePart {
-            amount: parse_amount(&amount, currency)
-                .map_err(|e| ApiError::Validation(format!("Amount: {e}")))?,
-        },
-        "deny" => Resolution::Deny { reason },
-        _ => {
-            return Err(ApiError::Validation(
-                "Choose approve, approve part or deny.".into(),
-            ))
-        }
-    };
-    let receipt = store
-        .resolve_pending(
-            &ResolvePending {
-                organisation_id: caller.organisation_id,
-                recovery_id,
-                decided_by: caller.person_id,
-                idempotency_key,
-                resolution,
-            },
-            request.now,
-        )
-        .await
-        .map_err(|e| match e {
-            crate::store::StoreError::Ledger(rule) => ApiError::Budget(rule.message(currency)),
-            other => other.into(),
-        })?;
-    request
-        .state
-        .events
-        .queue_changed(caller.organisation_id, row.location_id);
+    let (receipt, row, currency) = crate::services::ledger::resolve(
+        &request.state.store,
+        &request.state.events,
+        &caller.actor(),
+        recovery_id,
+        &decision,
+        &amount,
+        reason,
+        &idempotency_key,
+        request.now,
+    )
+    .await?;
     let approved = format_with_code(receipt.approved_minor, currency);
     Ok(match receipt.outcome {
         ResolutionKind::Approved => format!("Approved {approved} for {}.", row.person_name),

@@ -10,7 +10,10 @@ use leptos::prelude::*;
 use super::error::ApiError;
 use crate::{
     auth::session::{self, is_live},
-    domain::org::{Role, RoleGrant},
+    domain::{
+        access::Grants,
+        org::{Role, RoleGrant},
+    },
     state::AppState,
     store::accounts::SessionRow,
 };
@@ -57,11 +60,30 @@ impl Caller {
 
     /// The locations where the caller holds `role`; `None` means every location.
     pub fn scope_of(&self, role: Role) -> Option<Vec<i64>> {
-        let grants: Vec<&RoleGrant> = self.grants.iter().filter(|g| g.role >= role).collect();
-        if grants.iter().any(|g| g.location_id.is_none()) {
-            None
+        self.access().scope_of(role)
+    }
+
+    /// The caller as the use cases (`services`) see them.
+    pub fn actor(&self) -> crate::services::Actor {
+        crate::services::Actor {
+            organisation_id: self.organisation_id,
+            person_id: self.person_id,
+            grants: self.grants.clone(),
+        }
+    }
+
+    /// The caller's grants, as the access rules (`domain::access`) read them.
+    pub fn access(&self) -> Grants<'_> {
+        Grants(&self.grants)
+    }
+
+    /// Holds `role` (or higher) organisation-wide: a grant for one location never acts for
+    /// the whole organisation.
+    pub fn require_org_wide(&self, role: Role) -> Result<(), ApiError> {
+        if self.access().organisation_wide(role) {
+            Ok(())
         } else {
-            Some(grants.iter().filter_map(|g| g.location_id).collect())
+            Err(ApiError::Forbidden)
         }
     }
 }
@@ -237,5 +259,14 @@ pub async fn caller_with(role: Role) -> Result<(Request, Caller), ApiError> {
     let request = request().await?;
     let caller = request.caller().await?;
     caller.require(role)?;
+    Ok((request, caller))
+}
+
+/// The request and its caller, who must hold `role` (or higher) organisation-wide: how the
+/// organisation-level functions (settings, locations, lists, the audit log) start.
+pub async fn caller_org_wide(role: Role) -> Result<(Request, Caller), ApiError> {
+    let request = request().await?;
+    let caller = request.caller().await?;
+    caller.require_org_wide(role)?;
     Ok((request, caller))
 }

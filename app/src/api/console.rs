@@ -688,72 +688,25 @@ pub async fn reverse_entry(
     reason: String,
     idempotency_key: String,
 ) -> Result<String, ApiError> {
-    use crate::{
-        domain::{
-            ledger::LedgerError,
-            money::{format_with_code, Currency},
-            org::Role,
-        },
-        store::{ledger::ReverseRecovery, StoreError},
-    };
+    use crate::domain::money::format_with_code;
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
-    let store = &request.state.store;
-    let row = store.recovery(caller.organisation_id, recovery_id).await?;
-    caller
-        .require_at(Role::Supervisor, row.location_id)
-        .map_err(|_| ApiError::NotFound("recovery".into()))?;
-    if row.person_id == caller.person_id {
-        return Err(ApiError::Validation(
-            "Someone else reverses your own recovery.".into(),
-        ));
-    }
-    crate::domain::ledger::reversal_reason(&reason)
-        .map_err(|e| ApiError::Validation(e.to_string()))?;
-    let currency = Currency::parse(&row.currency).map_err(|_| ApiError::Internal)?;
-    let receipt = store
-        .reverse_recovery(
-            &ReverseRecovery {
-                organisation_id: caller.organisation_id,
-                recovery_id,
-                reversed_by: caller.person_id,
-                reason: reason.clone(),
-                idempotency_key,
-            },
-            request.now,
-        )
-        .await
-        .map_err(|e| match e {
-            // A second supervisor is told it is done, as with decisions.
-            StoreError::Ledger(rule @ LedgerError::AlreadyReversed) => {
-                ApiError::Conflict(rule.message(currency))
-            }
-            StoreError::Ledger(rule) => ApiError::Budget(rule.message(currency)),
-            other => other.into(),
-        })?;
+    let (receipt, row, currency) = crate::services::ledger::reverse(
+        &request.state.store,
+        &request.state.events,
+        &caller.actor(),
+        recovery_id,
+        &reason,
+        &idempotency_key,
+        request.now,
+    )
+    .await?;
     let returned = format_with_code(
-        receipt.reversed_covered_minor + receipt.reversed_approved_minor,
+        receipt
+            .reversed_covered_minor
+            .saturating_add(receipt.reversed_approved_minor),
         currency,
     );
-    if !receipt.replayed {
-        crate::api::admin::server::record(
-            &request,
-            &caller,
-            "recovery.reverse",
-            &format!("recovery:{recovery_id}"),
-            None,
-            Some(serde_json::json!({
-                "person": row.person_name,
-                "returned": returned,
-                "reason": crate::domain::ledger::reversal_reason(&reason).unwrap_or_default(),
-            })),
-        )
-        .await?;
-        request
-            .state
-            .events
-            .queue_changed(caller.organisation_id, row.location_id);
-    }
     Ok(format!(
         "Reversed {}'s recovery: {returned} back in the budget of {}.",
         row.person_name,
@@ -840,11 +793,6 @@ pub async fn spot_check(recovery_id: i64, verdict: String, note: String) -> Resu
     caller
         .require_at(Role::Supervisor, row.location_id)
         .map_err(|_| ApiError::NotFound("recovery".into()))?;
-    if row.person_id == caller.person_id {
-        return Err(ApiError::Validation(
-            "Someone else checks your own recoveries.".into(),
-        ));
-    }
     if row.excess_minor > 0 {
         return Err(ApiError::Validation(
             "Only recoveries within budget are sampled; this one went to approval.".into(),

@@ -19,7 +19,8 @@ pub struct ItemSummary {
     pub owner: Option<String>,
     pub due: Option<String>,
     pub occurrences: u32,
-    /// Cost of failure: the linked recoveries' amounts.
+    /// Cost of failure: the linked recoveries' amounts, per currency and never added across
+    /// currencies ("1240.00 EUR + 310.00 GBP").
     pub cost: String,
     pub severity: String,
     pub priority: i64,
@@ -34,6 +35,7 @@ pub struct SignalView {
     pub cause: String,
     pub occurrences: i64,
     pub threshold: u32,
+    /// Per currency, as [`ItemSummary::cost`].
     pub cost: String,
     pub first_seen: String,
     pub last_seen: String,
@@ -86,6 +88,9 @@ pub struct ItemDetail {
     pub next: Vec<Choice>,
     pub history: Vec<String>,
     pub recoveries: Vec<String>,
+    /// The caller sees some locations only: the figures, effect and recoveries above count
+    /// the recoveries at those locations alone.
+    pub within_own_locations: bool,
     pub people: Vec<Choice>,
     pub can_edit: bool,
 }
@@ -102,7 +107,7 @@ pub(crate) mod server {
         domain::{
             budget_day::{local_date, parse_time_zone},
             learning::{effect, Figures, ItemStatus, Occurrence, Thresholds},
-            money::{format_with_code, Currency},
+            money::Currency,
             org::Role,
             recovery::{Reaction, Severity},
         },
@@ -119,6 +124,37 @@ pub(crate) mod server {
             (None, _) | (_, None) => true,
             (Some(ids), Some(id)) => ids.contains(&id),
         }
+    }
+
+    /// The locations whose recoveries the caller reads inside the learning loop (where they
+    /// are a supervisor or more); None = every location.
+    pub fn read_scope(caller: &Caller) -> Option<Vec<i64>> {
+        caller.scope_of(Role::Supervisor)
+    }
+
+    /// The locations whose recoveries the caller may link to items or create items with
+    /// (where they are a manager); None = every location.
+    pub fn link_scope(caller: &Caller) -> Option<Vec<i64>> {
+        caller.scope_of(Role::Manager)
+    }
+
+    /// People holding Manager (or higher) organisation-wide or at one of `locations` (None =
+    /// any location): the owners a viewer is offered.
+    pub fn managers_within(
+        grants: &[(i64, Role, Option<i64>)],
+        locations: Option<&[i64]>,
+    ) -> Vec<i64> {
+        grants
+            .iter()
+            .filter(|(_, role, at)| {
+                *role >= Role::Manager
+                    && match (locations, at) {
+                        (None, _) | (_, None) => true,
+                        (Some(ids), Some(id)) => ids.contains(id),
+                    }
+            })
+            .map(|(person, _, _)| *person)
+            .collect()
     }
 
     /// May the caller change this item? A manager of its location; for an organisation-wide
@@ -145,7 +181,8 @@ pub(crate) mod server {
             .map_or_else(|| "All locations".to_string(), |l| l.name.clone())
     }
 
-    /// The currency an item's money is shown in: its location's, else the organisation's.
+    /// An item's own currency — its location's, else the organisation's: the currency its
+    /// priority ranks by, and the one "nothing spent" is written in.
     pub fn currency_of(
         locations: &[Location],
         location_id: Option<i64>,
@@ -175,7 +212,7 @@ pub(crate) mod server {
 
     /// The recurrence dates an item's effect is measured on: every recovery of its cause
     /// (linked or not) in the windows around the done date; for an item without a cause,
-    /// its linked recoveries.
+    /// its linked recoveries. Only recoveries within the viewer's `scope` count.
     pub async fn effect_of(
         store: &Store,
         organisation_id: i64,
@@ -183,6 +220,7 @@ pub(crate) mod server {
         links: &[&LinkedRecovery],
         thresholds: &Thresholds,
         today: NaiveDate,
+        scope: Option<&[i64]>,
     ) -> Result<Option<EffectView>, ApiError> {
         let Some(done_on) = item.done_on else {
             return Ok(None);
@@ -190,13 +228,14 @@ pub(crate) mod server {
         let window = i64::from(thresholds.window_days);
         let dates: Vec<NaiveDate> = match (&item.category, &item.touchpoint) {
             (Some(category), Some(touchpoint)) => store
-                .cause_recoveries(
+                .cause_recoveries_within(
                     organisation_id,
                     item.location_id,
                     category,
                     touchpoint,
                     done_on - chrono::Duration::days(window),
                     done_on + chrono::Duration::days(window - 1),
+                    scope,
                 )
                 .await?
                 .into_iter()
@@ -224,22 +263,46 @@ pub(crate) mod server {
         pub currency: Currency,
         pub zone: String,
         pub thresholds: Thresholds,
+        /// The linked recoveries the viewer may see (read within `scope` by the store).
         pub links: Vec<LinkedRecovery>,
+        /// The locations whose recoveries the viewer sees; None = every location.
+        pub scope: Option<Vec<i64>>,
     }
 
+    /// The context for a viewer who sees every location (the monthly summary).
     pub async fn context(
         store: &Store,
         organisation_id: i64,
         item: Option<i64>,
     ) -> Result<Context, ApiError> {
+        context_for(store, organisation_id, item, None).await
+    }
+
+    /// The context for a viewer who sees the recoveries of `scope` only (None = every
+    /// location): the store leaves the others out of the links in the query itself.
+    pub async fn context_for(
+        store: &Store,
+        organisation_id: i64,
+        item: Option<i64>,
+        scope: Option<Vec<i64>>,
+    ) -> Result<Context, ApiError> {
         let organisation = store.organisation(organisation_id).await?;
+        let links = store
+            .linked_recoveries_within(organisation_id, item, scope.as_deref())
+            .await?;
         Ok(Context {
             locations: store.locations(organisation_id).await?,
             currency: Currency::parse(&organisation.currency).map_err(|_| ApiError::Internal)?,
             zone: organisation.time_zone,
             thresholds: store.learning_thresholds(organisation_id).await?,
-            links: store.linked_recoveries(organisation_id, item).await?,
+            links,
+            scope,
         })
+    }
+
+    /// A stored currency code; one the product no longer knows is shown in `fallback`.
+    pub fn currency_or(code: &str, fallback: Currency) -> Currency {
+        Currency::parse(code).unwrap_or(fallback)
     }
 
     pub async fn summary(
@@ -251,12 +314,26 @@ pub(crate) mod server {
     ) -> Result<(ItemSummary, Option<EffectView>), ApiError> {
         let links: Vec<&LinkedRecovery> =
             cx.links.iter().filter(|l| l.item_id == item.id).collect();
-        let occurrences: Vec<Occurrence> = links.iter().map(|l| occurrence(l)).collect();
-        let figures = Figures::of(&occurrences);
         let currency = currency_of(&cx.locations, item.location_id, cx.currency);
+        // Per currency: the cost is never one currency added to another, and the priority
+        // ranks by the cost in the item's own currency (docs/LEARNING.md).
+        let occurrences: Vec<(Currency, Occurrence)> = links
+            .iter()
+            .map(|l| (currency_or(&l.currency, currency), occurrence(l)))
+            .collect();
+        let figures = Figures::in_currency(&occurrences, currency);
         let status = item.status()?;
         let today = today(&cx.locations, item.location_id, &cx.zone, now);
-        let effect = effect_of(store, organisation_id, item, &links, &cx.thresholds, today).await?;
+        let effect = effect_of(
+            store,
+            organisation_id,
+            item,
+            &links,
+            &cx.thresholds,
+            today,
+            cx.scope.as_deref(),
+        )
+        .await?;
         Ok((
             ItemSummary {
                 id: item.id,
@@ -267,7 +344,7 @@ pub(crate) mod server {
                 owner: item.owner_name.clone(),
                 due: item.due_on.map(|d| d.format("%d %b %Y").to_string()),
                 occurrences: figures.occurrences,
-                cost: format_with_code(figures.cost_minor, currency),
+                cost: figures.costs.format(currency),
                 severity: figures
                     .typical_severity()
                     .map_or_else(|| "—".to_string(), |s| s.label().to_string()),
@@ -320,7 +397,7 @@ pub async fn improvement_queue(
     use crate::{
         api::recoveries::server::{label_of, labels},
         domain::{
-            learning::{Figures, Trend},
+            learning::{Costs, Figures, Trend},
             org::{Role, TaxonomyKind},
         },
     };
@@ -328,7 +405,8 @@ pub async fn improvement_queue(
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
     let org = caller.organisation_id;
-    let cx = server::context(store, org, None).await?;
+    let scope = server::read_scope(&caller);
+    let cx = server::context_for(store, org, None, scope.clone()).await?;
     let number = |text: &str, what: &str| -> Result<Option<i64>, ApiError> {
         match text.trim() {
             "" => Ok(None),
@@ -375,6 +453,7 @@ pub async fn improvement_queue(
     let taxonomy = store.taxonomy(org).await?;
     let categories = labels(&taxonomy, TaxonomyKind::Category);
     let touchpoints = labels(&taxonomy, TaxonomyKind::Touchpoint);
+    let costs = store.signal_costs(org, from, today).await?;
     let mut signals = Vec::new();
     for group in store.signal_groups(org, from, today).await? {
         if !server::visible(&caller, group.location_id) || group.occurrences < 2 {
@@ -390,19 +469,35 @@ pub async fn improvement_queue(
                 today,
             )
             .await?;
-        let figures = Figures::of(
+        let currency = server::currency_of(&cx.locations, group.location_id, cx.currency);
+        let figures = Figures::in_currency(
             &recoveries
                 .iter()
-                .map(|r| crate::domain::learning::Occurrence {
-                    date: r.budget_date,
-                    amount_minor: r.amount_minor,
-                    severity: crate::domain::recovery::Severity::parse(&r.severity)
-                        .unwrap_or(crate::domain::recovery::Severity::Medium),
-                    reaction: crate::domain::recovery::Reaction::parse(&r.reaction)
-                        .unwrap_or(crate::domain::recovery::Reaction::Neutral),
+                .map(|r| {
+                    (
+                        server::currency_or(&r.currency, currency),
+                        crate::domain::learning::Occurrence {
+                            date: r.budget_date,
+                            amount_minor: r.amount_minor,
+                            severity: crate::domain::recovery::Severity::parse(&r.severity)
+                                .unwrap_or(crate::domain::recovery::Severity::Medium),
+                            reaction: crate::domain::recovery::Reaction::parse(&r.reaction)
+                                .unwrap_or(crate::domain::recovery::Reaction::Neutral),
+                        },
+                    )
                 })
                 .collect::<Vec<_>>(),
+            currency,
         );
+        // The cost per currency, as the database summed it (without overflow).
+        let mut cost = Costs::default();
+        for c in costs.iter().filter(|c| {
+            c.location_id == group.location_id
+                && c.category == group.category
+                && c.touchpoint == group.touchpoint
+        }) {
+            cost.add_total(server::currency_or(&c.currency, currency), c.cost);
+        }
         let before = previous
             .iter()
             .find(|p| {
@@ -411,7 +506,6 @@ pub async fn improvement_queue(
                     && p.touchpoint == group.touchpoint
             })
             .map_or(0, |p| p.occurrences);
-        let currency = server::currency_of(&cx.locations, group.location_id, cx.currency);
         let key = crate::store::learning::signal_key(
             group.location_id,
             &group.category,
@@ -430,7 +524,7 @@ pub async fn improvement_queue(
             } else {
                 thresholds.organisation_occurrences
             },
-            cost: crate::domain::money::format_with_code(group.cost_minor, currency),
+            cost: cost.format(currency),
             first_seen: group.first_seen.format("%d %b").to_string(),
             last_seen: group.last_seen.format("%d %b").to_string(),
             trend: Trend::of(
@@ -453,13 +547,7 @@ pub async fn improvement_queue(
     }
 
     let people = store.people(org).await?;
-    let managers: Vec<i64> = store
-        .role_grants(org)
-        .await?
-        .into_iter()
-        .filter(|(_, role, _)| *role >= Role::Manager)
-        .map(|(person, _, _)| person)
-        .collect();
+    let managers = server::managers_within(&store.role_grants(org).await?, scope.as_deref());
     Ok(QueueView {
         items,
         signals,
@@ -497,7 +585,7 @@ pub async fn improvement_queue(
 /// One item with its figures, effect, workflow and history.
 #[server(endpoint = "improvements/item")]
 pub async fn improvement_item(id: i64) -> Result<ItemDetail, ApiError> {
-    use crate::domain::{learning::ItemStatus, money::format_with_code, org::Role};
+    use crate::domain::learning::{ItemStatus, Total};
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
@@ -506,7 +594,12 @@ pub async fn improvement_item(id: i64) -> Result<ItemDetail, ApiError> {
     if !server::visible(&caller, item.location_id) {
         return Err(ApiError::NotFound("improvement item".into()));
     }
-    let cx = server::context(store, org, Some(id)).await?;
+    // Only the linked recoveries of the caller's locations leave the database: an item (an
+    // organisation-wide one, or one linked by hand) never shows another location's people,
+    // dates or amounts.
+    let scope = server::read_scope(&caller);
+    let within_own_locations = scope.is_some();
+    let cx = server::context_for(store, org, Some(id), scope).await?;
     let (summary, effect) = server::summary(store, org, &item, &cx, request.now).await?;
     let status = item.status()?;
     let verb = |s: ItemStatus| match s {
@@ -539,26 +632,29 @@ pub async fn improvement_item(id: i64) -> Result<ItemDetail, ApiError> {
         .rev()
         .take(50)
         .map(|l| {
-            let currency =
-                crate::domain::money::Currency::parse(&l.currency).unwrap_or(cx.currency);
             format!(
                 "{} · {} · {} · {}",
                 l.budget_date.format("%a %d %b %Y"),
                 names
                     .get(&l.person_id)
                     .map_or("", |p| p.display_name.as_str()),
-                format_with_code(l.amount_minor, currency),
+                Total::of(l.amount_minor).format(server::currency_or(&l.currency, cx.currency)),
                 l.severity
             )
         })
         .collect();
-    let managers: Vec<i64> = store
-        .role_grants(org)
-        .await?
-        .into_iter()
-        .filter(|(_, role, _)| *role >= Role::Manager)
-        .map(|(person, _, _)| person)
-        .collect();
+    let can_edit = server::editable(&caller, item.location_id);
+    // The owners offered: managers of the item's location or of the whole organisation, and
+    // only to someone who may change the item.
+    let managers = if can_edit {
+        let at: Vec<i64> = item.location_id.into_iter().collect();
+        server::managers_within(
+            &store.role_grants(org).await?,
+            item.location_id.map(|_| at.as_slice()),
+        )
+    } else {
+        Vec::new()
+    };
     Ok(ItemDetail {
         summary,
         problem: item.problem.clone(),
@@ -578,6 +674,7 @@ pub async fn improvement_item(id: i64) -> Result<ItemDetail, ApiError> {
             .collect(),
         history,
         recoveries,
+        within_own_locations,
         people: people
             .iter()
             .filter(|p| p.active && managers.contains(&p.id))
@@ -586,7 +683,7 @@ pub async fn improvement_item(id: i64) -> Result<ItemDetail, ApiError> {
                 label: p.display_name.clone(),
             })
             .collect(),
-        can_edit: server::editable(&caller, item.location_id),
+        can_edit,
     })
 }
 
@@ -685,6 +782,7 @@ pub async fn create_improvement(
         }
     }
     let ids = parse_ids(&recovery_ids)?;
+    let scope = server::link_scope(&caller);
     let item = NewItem {
         organisation_id: org,
         location_id,
@@ -695,8 +793,10 @@ pub async fn create_improvement(
         problem,
         created_by: Some(caller.person_id),
     };
+    // Every recovery must be at a location where the caller is a manager (any, for an
+    // organisation-wide manager): otherwise "recovery not found" and nothing is created.
     let id = store
-        .create_item(&item, &ids, request.now)
+        .create_item_within(&item, &ids, scope.as_deref(), request.now)
         .await
         .map_err(|e| match e {
             crate::store::StoreError::Duplicate(_) => ApiError::Conflict(
@@ -888,7 +988,9 @@ pub async fn comment_improvement(id: i64, text: String) -> Result<(), ApiError> 
     Ok(())
 }
 
-/// Links recoveries ("12, 15, 31") to an item by hand.
+/// Links recoveries ("12, 15, 31") to an item by hand: only recoveries at locations where the
+/// caller is a manager (any, for an organisation-wide manager). Any other id answers
+/// "recovery not found" and nothing is linked.
 #[server(endpoint = "improvements/link")]
 pub async fn link_to_improvement(id: i64, recovery_ids: String) -> Result<u64, ApiError> {
     let (request, caller) =
@@ -900,14 +1002,16 @@ pub async fn link_to_improvement(id: i64, recovery_ids: String) -> Result<u64, A
             "Give the numbers of the recoveries to link.".into(),
         ));
     }
+    let scope = server::link_scope(&caller);
     Ok(request
         .state
         .store
-        .link_recoveries(
+        .link_recoveries_within(
             caller.organisation_id,
             id,
             &ids,
             Some(caller.person_id),
+            scope.as_deref(),
             request.now,
         )
         .await?)

@@ -176,6 +176,14 @@ pub(crate) mod server {
         }
     }
 
+    /// The receipt of a late entry: its day had closed, so it went to a supervisor.
+    pub fn late_message(date: chrono::NaiveDate) -> String {
+        format!(
+            "Logged for {} — that day has closed, so it went to a supervisor for approval",
+            date.format("%a %d %b")
+        )
+    }
+
     /// Quick amounts that make sense for the currency's size (in major units).
     pub fn quick_amounts(currency: Currency) -> Vec<String> {
         let majors: &[i64] = match currency.code() {
@@ -349,77 +357,19 @@ pub async fn log_recovery(
     idempotency_key: String,
     #[server(flatten)] form: RecoveryForm,
 ) -> Result<LogOutcome, ApiError> {
-    use crate::{
-        api::error::FieldError,
-        domain::{
-            money::format_with_code,
-            org::TaxonomyKind,
-            recovery::{NewRecovery, Taxonomy},
-        },
-        store::ledger::RecordRecovery,
-    };
+    use crate::domain::money::format_with_code;
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
-    let store = &request.state.store;
-    let (location, _zone, currency) = server::home(store, &caller).await?;
-    // One query for both lists.
-    let rows = store.taxonomy(caller.organisation_id).await?;
-    let codes = |kind: TaxonomyKind| {
-        rows.iter()
-            .filter(|r| r.kind == kind.as_str())
-            .map(|r| r.code.clone())
-            .collect()
-    };
-    let taxonomy = Taxonomy {
-        categories: codes(TaxonomyKind::Category),
-        touchpoints: codes(TaxonomyKind::Touchpoint),
-    };
-    let recovery =
-        NewRecovery::parse(&form, &taxonomy, currency, request.now).map_err(|errors| {
-            ApiError::Fields(
-                errors
-                    .errors
-                    .iter()
-                    .map(|(field, message)| FieldError {
-                        field: field.as_str().to_string(),
-                        message: message.clone(),
-                    })
-                    .collect(),
-            )
-        })?;
-    let receipt = store
-        .record_recovery(
-            &RecordRecovery {
-                organisation_id: caller.organisation_id,
-                person_id: caller.person_id,
-                recorded_by: caller.person_id,
-                // The form as sent, so a retry matches even though "now" differs.
-                fingerprint: Some(crate::store::fingerprint(&(caller.person_id, &form))),
-                idempotency_key,
-                recovery,
-            },
-            request.now,
-        )
-        .await?;
-    if receipt.excess_minor > 0 && !receipt.replayed {
-        request
-            .state
-            .events
-            .queue_changed(caller.organisation_id, location.id);
-    }
-    // The recovery is stored: the learning loop must not turn it into an error. Also on a
-    // replay: if the first attempt died between the ledger write and this check, the retry
-    // makes it up (the check is idempotent).
-    if let Err(error) = crate::learning::after_recovery(
-        store,
-        caller.organisation_id,
-        receipt.recovery_id,
+    let logged = crate::services::ledger::log_recovery(
+        &request.state.store,
+        &request.state.events,
+        &caller.actor(),
+        &idempotency_key,
+        &form,
         request.now,
     )
-    .await
-    {
-        tracing::warn!(error = ?error, recovery = receipt.recovery_id, "learning loop check failed");
-    }
+    .await?;
+    let (receipt, currency, zone) = (logged.receipt, logged.currency, logged.time_zone);
     // A plain form post (no JavaScript) lands on the form again, showing this receipt.
     if request.plain_form_post() {
         leptos_axum::redirect(&format!("/log?logged={}", receipt.recovery_id));
@@ -427,12 +377,16 @@ pub async fn log_recovery(
     Ok(LogOutcome {
         recovery_id: receipt.recovery_id,
         status: receipt.status.as_str().to_string(),
-        message: server::outcome_message(
-            receipt.status,
-            receipt.excess_minor,
-            receipt.remaining_minor,
-            currency,
-        ),
+        message: if receipt.budget_date < crate::domain::budget_day::local_date(request.now, zone) {
+            server::late_message(receipt.budget_date)
+        } else {
+            server::outcome_message(
+                receipt.status,
+                receipt.excess_minor,
+                receipt.remaining_minor,
+                currency,
+            )
+        },
         remaining: format_with_code(receipt.remaining_minor, currency),
         replayed: receipt.replayed,
     })

@@ -86,11 +86,8 @@ mod server {
         };
         if let Some(until) = locked(&PER_PERSON, &person).max(locked(&PER_CLIENT, &client)) {
             let minutes = ((until - request.now).num_seconds() + 59).max(60) / 60;
-            return Err(ApiError::Throttled(format!(
-                "Too many wrong attempts. Try again in {minutes} minute{} (at {} UTC).",
-                if minutes == 1 { "" } else { "s" },
-                until.format("%H:%M")
-            )));
+            let at = until.format("%H:%M").to_string();
+            return Err(ApiError::throttled(minutes, Some(&at)));
         }
         Ok(())
     }

@@ -5,3 +5,4 @@ pub mod choices;
 pub mod feedback;
 pub mod header;
 pub mod outbox;
+pub mod textarea;

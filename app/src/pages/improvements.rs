@@ -62,7 +62,7 @@ pub fn ImprovementsPage() -> impl IntoView {
                 view! {
                     <section class="card" aria-labelledby="queue-heading">
                         <h1 id="queue-heading">"Improvement queue"</h1>
-                        <p>"Ranked by priority = (1 + cost of failure) × recurrences per week × mean severity, all computed from the linked recoveries."</p>
+                        <p>"Ranked by priority = (1 + cost of failure in the item's own currency) × recurrences per week × mean severity, all computed from the linked recoveries. Costs are shown per currency: amounts in different currencies are never converted or added together."</p>
                         <form method="get" action="/improvements" class="filters">
                             <label>"Location" <select name="location"><option value="">"Any location"</option>{options(&q.locations, &location)}</select></label>
                             <label>"Status" <select name="status"><option value="">"Any status"</option>{options(&q.statuses, &status)}</select></label>
@@ -302,9 +302,9 @@ fn Detail(
                         <label for="edit-due">"Due"</label>
                         <input id="edit-due" type="date" name="due_on" value=detail.due_on.clone()/>
                         <label for="edit-countermeasure">"Countermeasure (what changes in the process)"</label>
-                        <textarea id="edit-countermeasure" name="countermeasure" rows="3" maxlength="2000">{detail.countermeasure.clone()}</textarea>
+                        <textarea id="edit-countermeasure" name="countermeasure" rows="3" maxlength="2000" inner_html=crate::components::textarea::textarea_html(&detail.countermeasure)></textarea>
                         <label for="edit-problem">"Problem"</label>
-                        <textarea id="edit-problem" name="problem" rows="3" maxlength="2000">{detail.problem.clone()}</textarea>
+                        <textarea id="edit-problem" name="problem" rows="3" maxlength="2000" inner_html=crate::components::textarea::textarea_html(&detail.problem)></textarea>
                         <button type="submit" class="button primary">"Save"</button>
                     </ActionForm>
                     <ActionError message=Signal::derive(move || edit.value().with(error_message))/>
@@ -331,6 +331,7 @@ fn Detail(
         </section>
         <section class="card" aria-labelledby="linked-heading">
             <h2 id="linked-heading">{format!("Linked recoveries ({})", s.occurrences)}</h2>
+            {detail.within_own_locations.then(|| view! { <p class="muted" data-testid="own-locations">"The figures and recoveries count your locations only."</p> })}
             <ul>{detail.recoveries.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul>
         </section>
     }

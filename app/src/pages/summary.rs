@@ -13,6 +13,7 @@ use crate::{
         charts::{Bar, BarChart, ParetoChart},
         choices::options,
         feedback::{error_message, ActionError},
+        textarea::textarea_html,
     },
     domain::summary::{
         change_label, duration_label, money, ParetoRow, Share, Summary, BANDS, NAMED,
@@ -149,7 +150,7 @@ fn Standing(
                 <input type="hidden" name="month" value=m1/>
                 <input type="hidden" name="location" value=l1/>
                 <label for="commentary">"Leadership commentary"</label>
-                <textarea id="commentary" name="commentary" rows="5" maxlength="10000">{v.draft.clone()}</textarea>
+                <textarea id="commentary" name="commentary" rows="5" maxlength="10000" inner_html=textarea_html(&v.draft)></textarea>
                 <button type="submit" class="button">"Save commentary"</button>
                 <ActionError message=save_error/>
             </ActionForm>

@@ -279,6 +279,7 @@ async fn store_ceiling(
     let taxonomy = Arc::new(Taxonomy {
         categories: codes(TaxonomyKind::Category),
         touchpoints: codes(TaxonomyKind::Touchpoint),
+        max_amount_major: app::domain::money::DEFAULT_MAX_AMOUNT_MAJOR,
     });
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!("{e}"))?;
     let (store, organisation_id) = (store.clone(), org.organisation_id);

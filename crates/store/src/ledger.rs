@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{classify, dispatch, fingerprint, Failure, Store, StoreError, WritePool};
-use crate::domain::{
+use domain::{
     budget_day::{local_date, parse_time_zone},
     ledger::{self, BudgetDay, RecoveryStatus, Resolution, ResolutionKind},
     policy::{resolve_allowance, Allowance, Holder},
@@ -154,6 +154,10 @@ pub(crate) struct BudgetContext {
     pub team_id: Option<i64>,
     pub currency: String,
     pub allowance: Allowance,
+    /// The location's time zone: its budget days end at its local midnight.
+    pub time_zone: chrono_tz::Tz,
+    /// The organisation's largest single amount, in major units.
+    pub max_amount_major: i64,
 }
 
 fn check_key(key: &str) -> Result<(), StoreError> {
@@ -213,10 +217,11 @@ impl Store {
         person_id: i64,
         when: BudgetWhen,
     ) -> Result<(BudgetContext, NaiveDate), StoreError> {
-        let row: Option<(i64, Option<i64>, String, String, bool)> = dispatch!(self, pool => {
+        let row: Option<(i64, Option<i64>, String, String, bool, i64)> = dispatch!(self, pool => {
             sqlx::query_as(
-                "SELECT p.location_id, p.team_id, l.currency, l.time_zone, p.active
+                "SELECT p.location_id, p.team_id, l.currency, l.time_zone, p.active, o.max_amount_major
                  FROM people p JOIN locations l ON l.id = p.location_id
+                 JOIN organisations o ON o.id = p.organisation_id
                  WHERE p.id = $1 AND p.organisation_id = $2",
             )
             .bind(person_id)
@@ -224,7 +229,7 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let (location_id, team_id, currency, zone, active) =
+        let (location_id, team_id, currency, zone, active, max_amount_major) =
             row.ok_or(StoreError::NotFound("person"))?;
         if !active {
             return Err(StoreError::Invalid(
@@ -251,6 +256,8 @@ impl Store {
                 team_id,
                 currency,
                 allowance,
+                time_zone,
+                max_amount_major,
             },
             date,
         ))
@@ -287,6 +294,14 @@ impl Store {
             )
             .await?;
         let recovery = &request.recovery;
+        // The organisation's maximum holds on every path, not only through the form.
+        let currency = domain::money::Currency::parse(&budget.currency)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        domain::money::check_within_limit(recovery.amount_minor, budget.max_amount_major, currency)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        // A budget day closes at local midnight: a late entry records when it happened,
+        // but nothing posts to a closed day without a supervisor.
+        let open = ledger::day_open(budget_date, local_date(now, budget.time_zone));
 
         let outcome: Result<(i64, BudgetDay, ledger::Split), StoreError> = dispatch!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -305,7 +320,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let day = ledger::refresh_allowance(BudgetDay::from(row), budget.allowance.daily);
-            let split = ledger::split(&day, &budget.allowance, recovery.amount_minor)?;
+            let split = ledger::split_on(&day, &budget.allowance, recovery.amount_minor, open)?;
             let day = ledger::post(day, split);
             let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
                 "INSERT INTO recoveries (organisation_id, location_id, team_id, person_id, recorded_by, budget_date,
@@ -477,6 +492,7 @@ impl Store {
         let recovery = self
             .stored_recovery(request.organisation_id, request.recovery_id)
             .await?;
+        domain::access::may_decide(request.decided_by, recovery.person_id)?;
         if recovery.excess_minor == 0 {
             return Err(ledger::LedgerError::NotPending.into());
         }
@@ -598,6 +614,7 @@ impl Store {
         let recovery = self
             .stored_recovery(request.organisation_id, request.recovery_id)
             .await?;
+        domain::access::may_reverse(request.reversed_by, recovery.person_id)?;
 
         let outcome: Result<(i64, i64), StoreError> = dispatch!(self, pool => {
             let mut tx = pool.begin_write().await?;

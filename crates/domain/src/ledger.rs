@@ -16,6 +16,7 @@
 //! [`post`]), later [`check_resolvable`] → [`resolve`] → [`apply_resolution`],
 //! or [`check_reversible`] → [`reversal_reason`] → [`reverse`].
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -130,6 +131,34 @@ pub fn split(day: &BudgetDay, allowance: &Allowance, amount: i64) -> Result<Spli
         covered,
         excess: amount - covered,
     })
+}
+
+/// Is the budget day `date` still open on `today` (the location's local date now)? A
+/// budget day ends at local midnight; nothing rolls over and nothing reopens.
+pub fn day_open(date: NaiveDate, today: NaiveDate) -> bool {
+    date >= today
+}
+
+/// [`split`] for a day that may have closed. On a closed day — a back-dated form, or an
+/// entry captured offline before midnight that arrives after it — the recovery is recorded
+/// on the day it happened, but none of it draws on that day's budget: the whole amount
+/// waits for a supervisor. So no path posts more than one day's allowance without approval.
+pub fn split_on(
+    day: &BudgetDay,
+    allowance: &Allowance,
+    amount: i64,
+    open: bool,
+) -> Result<Split, LedgerError> {
+    if open {
+        split(day, allowance, amount)
+    } else if amount < 0 {
+        Err(LedgerError::NegativeAmount)
+    } else {
+        Ok(Split {
+            covered: 0,
+            excess: amount,
+        })
+    }
 }
 
 /// Brings the day's allowance up to date with policy. Never below what is
@@ -353,6 +382,42 @@ pub fn check_reversible(status: RecoveryStatus) -> Result<(), LedgerError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_closed_day_posts_nothing_the_whole_amount_waits() {
+        let day = BudgetDay {
+            allowance: 5_000,
+            ..BudgetDay::default()
+        };
+        let allowance = Allowance {
+            daily: 5_000,
+            per_recovery_cap: None,
+        };
+        let late = split_on(&day, &allowance, 1_200, false).unwrap();
+        assert_eq!(
+            late,
+            Split {
+                covered: 0,
+                excess: 1_200
+            }
+        );
+        let on_time = split_on(&day, &allowance, 1_200, true).unwrap();
+        assert_eq!(
+            on_time,
+            Split {
+                covered: 1_200,
+                excess: 0
+            }
+        );
+        assert_eq!(
+            split_on(&day, &allowance, 0, false).unwrap(),
+            Split::default()
+        );
+        assert!(split_on(&day, &allowance, -1, false).is_err());
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        assert!(day_open(d(30), d(30)));
+        assert!(!day_open(d(29), d(30)));
+    }
 
     fn allowance(daily: i64, cap: Option<i64>) -> Allowance {
         Allowance {

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{
+    money::{format_with_code, Currency},
     recovery::{Reaction, Severity},
     text::{char_count, clean_block, clean_line, slug_enum},
 };
@@ -96,7 +97,8 @@ impl Thresholds {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Occurrence {
     pub date: NaiveDate,
-    /// The recovery's full amount: what the failure cost to put right.
+    /// The recovery's full amount: what the failure cost to put right, in minor units of
+    /// the recovery's currency (kept beside it: see [`Figures::in_currency`]).
     pub amount_minor: i64,
     pub severity: Severity,
     pub reaction: Reaction,
@@ -131,12 +133,164 @@ impl Trend {
     }
 }
 
+/// A sum of money in one currency that never wraps: an addition past the range of `i64`
+/// stops at the limit and says so (`saturated`), and is shown as "more than …". Amounts are
+/// never negative, so in practice only the upper limit (92233720368547758.07 in a
+/// two-decimal currency) is ever reached.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Total {
+    pub minor: i64,
+    /// The true sum lies beyond `minor`, which stopped at the limit.
+    pub saturated: bool,
+}
+
+impl Total {
+    pub fn of(minor: i64) -> Total {
+        Total {
+            minor,
+            saturated: false,
+        }
+    }
+
+    /// Adds an amount with `checked_add`; past the limit the total stays at the limit and is
+    /// marked saturated.
+    #[must_use]
+    pub fn plus_minor(self, minor: i64) -> Total {
+        match self.minor.checked_add(minor) {
+            Some(sum) => Total {
+                minor: sum,
+                saturated: self.saturated,
+            },
+            None => Total {
+                minor: if minor > 0 { i64::MAX } else { i64::MIN },
+                saturated: true,
+            },
+        }
+    }
+
+    /// Adds another total of the same currency.
+    #[must_use]
+    pub fn plus(self, other: Total) -> Total {
+        let sum = self.plus_minor(other.minor);
+        Total {
+            saturated: sum.saturated || other.saturated,
+            ..sum
+        }
+    }
+
+    /// A sum computed wider than `i64` (e.g. recombined from the split sums the store reads),
+    /// brought into range: beyond it, the limit, marked saturated.
+    pub fn from_wide(value: i128) -> Total {
+        match i64::try_from(value) {
+            Ok(minor) => Total::of(minor),
+            Err(_) => Total {
+                minor: if value > 0 { i64::MAX } else { i64::MIN },
+                saturated: true,
+            },
+        }
+    }
+
+    /// "25.00 EUR", or "more than 92233720368547758.07 EUR" when saturated.
+    pub fn format(self, currency: Currency) -> String {
+        let amount = format_with_code(self.minor, currency);
+        match (self.saturated, self.minor < 0) {
+            (false, _) => amount,
+            (true, false) => format!("more than {amount}"),
+            (true, true) => format!("less than {amount}"),
+        }
+    }
+}
+
+/// Money per currency. Amounts in different currencies are never added together nor
+/// converted: each currency keeps its own [`Total`], in the order of their codes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<(String, Total)>", try_from = "Vec<(String, Total)>")]
+pub struct Costs(Vec<(Currency, Total)>);
+
+impl From<Costs> for Vec<(String, Total)> {
+    fn from(costs: Costs) -> Self {
+        costs
+            .0
+            .into_iter()
+            .map(|(currency, total)| (currency.code().to_string(), total))
+            .collect()
+    }
+}
+
+impl TryFrom<Vec<(String, Total)>> for Costs {
+    type Error = crate::money::MoneyError;
+
+    fn try_from(rows: Vec<(String, Total)>) -> Result<Self, Self::Error> {
+        let mut costs = Costs::default();
+        for (code, total) in rows {
+            costs.add_total(Currency::parse(&code)?, total);
+        }
+        Ok(costs)
+    }
+}
+
+impl Costs {
+    /// Adds an amount to its currency's total.
+    pub fn add(&mut self, currency: Currency, minor: i64) {
+        self.add_total(currency, Total::of(minor));
+    }
+
+    /// Adds a total (e.g. one the database summed) to its currency's total.
+    pub fn add_total(&mut self, currency: Currency, total: Total) {
+        match self.0.iter_mut().find(|(c, _)| *c == currency) {
+            Some((_, existing)) => *existing = existing.plus(total),
+            None => {
+                self.0.push((currency, total));
+                self.0.sort_by(|a, b| a.0.code().cmp(b.0.code()));
+            }
+        }
+    }
+
+    /// The total in one currency (zero when nothing was spent in it).
+    pub fn get(&self, currency: Currency) -> Total {
+        self.0
+            .iter()
+            .find(|(c, _)| *c == currency)
+            .map_or_else(Total::default, |(_, total)| *total)
+    }
+
+    /// Each currency with its total, in the order of their codes.
+    pub fn totals(&self) -> &[(Currency, Total)] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// "1240.00 EUR + 310.00 GBP"; with nothing spent, zero in `fallback` ("0.00 EUR").
+    pub fn format(&self, fallback: Currency) -> String {
+        if self.0.is_empty() {
+            return Total::default().format(fallback);
+        }
+        self.0
+            .iter()
+            .map(|(currency, total)| total.format(*currency))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
 /// The figures of a group of recoveries (a signal's window, or an item's links).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     pub occurrences: u32,
-    /// Cost of failure: the sum of the recoveries' amounts.
+    /// Cost of failure in one currency, the one the priority ranks by: for [`Figures::of`]
+    /// every occurrence handed in (they must share a currency); for
+    /// [`Figures::in_currency`] only the occurrences in the currency named there (the others
+    /// are in `costs`, never converted or added). Added with checked arithmetic: it stops at
+    /// `i64::MAX` (`cost_saturated`), it never wraps.
     pub cost_minor: i64,
+    /// `cost_minor` stopped at the limit: the true cost is larger.
+    pub cost_saturated: bool,
+    /// Cost of failure per currency ([`Figures::in_currency`]; empty from [`Figures::of`],
+    /// which is told no currency).
+    pub costs: Costs,
     /// Low, medium, high, critical.
     pub severity_mix: [u32; 4],
     /// Delighted, satisfied, neutral, still unhappy.
@@ -146,23 +300,55 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// The figures of occurrences that share one currency.
     pub fn of(occurrences: &[Occurrence]) -> Figures {
         let mut figures = Figures::default();
+        let mut cost = Total::default();
         for o in occurrences {
-            figures.occurrences += 1;
-            figures.cost_minor += o.amount_minor;
-            figures.severity_mix[usize::from(o.severity.weight() - 1)] += 1;
-            let reaction = match o.reaction {
-                Reaction::Delighted => 0,
-                Reaction::Satisfied => 1,
-                Reaction::Neutral => 2,
-                Reaction::StillUnhappy => 3,
-            };
-            figures.reactions[reaction] += 1;
-            figures.first_seen = Some(figures.first_seen.map_or(o.date, |d| d.min(o.date)));
-            figures.last_seen = Some(figures.last_seen.map_or(o.date, |d| d.max(o.date)));
+            figures.count(o);
+            cost = cost.plus_minor(o.amount_minor);
         }
+        figures.cost_minor = cost.minor;
+        figures.cost_saturated = cost.saturated;
         figures
+    }
+
+    /// The figures of occurrences in several currencies: counts, severity, reactions and
+    /// dates over all of them; the cost per currency in `costs`; and as `cost_minor` (what
+    /// [`Figures::priority`] ranks by) the cost in `own`, the item's own currency.
+    pub fn in_currency(occurrences: &[(Currency, Occurrence)], own: Currency) -> Figures {
+        let mut figures = Figures::default();
+        for (currency, o) in occurrences {
+            figures.count(o);
+            figures.costs.add(*currency, o.amount_minor);
+        }
+        let cost = figures.costs.get(own);
+        figures.cost_minor = cost.minor;
+        figures.cost_saturated = cost.saturated;
+        figures
+    }
+
+    fn count(&mut self, o: &Occurrence) {
+        self.occurrences = self.occurrences.saturating_add(1);
+        let severity = usize::from(o.severity.weight().clamp(1, 4) - 1);
+        self.severity_mix[severity] = self.severity_mix[severity].saturating_add(1);
+        let reaction = match o.reaction {
+            Reaction::Delighted => 0,
+            Reaction::Satisfied => 1,
+            Reaction::Neutral => 2,
+            Reaction::StillUnhappy => 3,
+        };
+        self.reactions[reaction] = self.reactions[reaction].saturating_add(1);
+        self.first_seen = Some(self.first_seen.map_or(o.date, |d| d.min(o.date)));
+        self.last_seen = Some(self.last_seen.map_or(o.date, |d| d.max(o.date)));
+    }
+
+    /// The cost the priority ranks by (see `cost_minor`).
+    pub fn cost(&self) -> Total {
+        Total {
+            minor: self.cost_minor,
+            saturated: self.cost_saturated,
+        }
     }
 
     /// Mean severity weight (1 low … 4 critical), 0 with no occurrences.
@@ -170,13 +356,13 @@ impl Figures {
         if self.occurrences == 0 {
             return 0.0;
         }
-        let total: u32 = self
+        let total: u64 = self
             .severity_mix
             .iter()
-            .zip(1u32..)
-            .map(|(count, weight)| count * weight)
+            .zip(1u64..)
+            .map(|(count, weight)| u64::from(*count) * weight)
             .sum();
-        f64::from(total) / f64::from(self.occurrences)
+        total as f64 / f64::from(self.occurrences)
     }
 
     /// The most common severity (the higher one on a tie).
@@ -213,10 +399,19 @@ impl Figures {
     ///
     /// rounded to a whole number. Cost × frequency × severity, with 1 added to the cost so
     /// that failures put right without money (a fix or an apology) still rank by how often
-    /// and how badly they happen. `exponent` is the currency's minor-unit exponent.
+    /// and how badly they happen. The cost is `cost_minor`: one currency only, never a sum
+    /// of several (see [`Figures::in_currency`]). `exponent` is that currency's minor-unit
+    /// exponent. Computed in floating point and brought back with a saturating conversion:
+    /// an absurd cost ranks first, it never wraps or fails.
     pub fn priority(&self, exponent: u8) -> i64 {
         let major = self.cost_minor as f64 / 10f64.powi(i32::from(exponent));
-        ((1.0 + major) * self.per_week() * self.mean_severity()).round() as i64
+        let score = ((1.0 + major) * self.per_week() * self.mean_severity()).round();
+        if score.is_nan() {
+            0
+        } else {
+            // `as` from f64 saturates at i64::MIN / i64::MAX.
+            score as i64
+        }
     }
 }
 
@@ -422,6 +617,84 @@ mod tests {
         let severe = Figures::of(&[occurrence(0, 500, Severity::Critical); 4]);
         assert!(costly.priority(2) > cheap.priority(2));
         assert!(severe.priority(2) > cheap.priority(2));
+    }
+
+    fn eur(d: u32, amount_minor: i64) -> (Currency, Occurrence) {
+        (Currency::EUR, occurrence(d, amount_minor, Severity::Medium))
+    }
+
+    fn gbp(d: u32, amount_minor: i64) -> (Currency, Occurrence) {
+        (Currency::GBP, occurrence(d, amount_minor, Severity::Medium))
+    }
+
+    #[test]
+    fn costs_stay_per_currency_and_the_priority_ranks_by_the_own_currency() {
+        let f = Figures::in_currency(
+            &[eur(0, 100_000), gbp(3, 31_000), eur(6, 24_000)],
+            Currency::EUR,
+        );
+        assert_eq!(f.occurrences, 3);
+        assert_eq!(f.costs.get(Currency::EUR), Total::of(124_000));
+        assert_eq!(f.costs.get(Currency::GBP), Total::of(31_000));
+        assert_eq!(f.costs.format(Currency::EUR), "1240.00 EUR + 310.00 GBP");
+        // The priority's cost is the EUR part only: 1240.00, never 1550.00 "EUR".
+        assert_eq!(f.cost_minor, 124_000);
+        let eur_only = Figures::of(&[
+            occurrence(0, 100_000, Severity::Medium),
+            occurrence(3, 0, Severity::Medium),
+            occurrence(6, 24_000, Severity::Medium),
+        ]);
+        assert_eq!(f.priority(2), eur_only.priority(2));
+        // Nothing spent: zero in the fallback currency.
+        assert_eq!(Costs::default().format(Currency::GBP), "0.00 GBP");
+        // The same figures in GBP rank by the GBP part.
+        let in_gbp = Figures::in_currency(&[eur(0, 100_000), gbp(3, 31_000)], Currency::GBP);
+        assert_eq!(in_gbp.cost_minor, 31_000);
+    }
+
+    #[test]
+    fn sums_saturate_with_a_marker_and_never_wrap() {
+        let max = Total::of(i64::MAX);
+        assert_eq!(max.plus_minor(0), max);
+        let over = max.plus_minor(1);
+        assert_eq!(
+            over,
+            Total {
+                minor: i64::MAX,
+                saturated: true
+            }
+        );
+        assert!(
+            over.plus_minor(-1).saturated,
+            "once saturated, always marked"
+        );
+        assert_eq!(
+            over.format(Currency::EUR),
+            "more than 92233720368547758.07 EUR"
+        );
+        assert_eq!(Total::of(5).plus(over), over);
+        assert_eq!(Total::from_wide(i128::from(i64::MAX) * 3), over);
+        assert_eq!(Total::from_wide(12_345), Total::of(12_345));
+
+        // One absurd recovery and a normal one: the figures still answer.
+        let f = Figures::of(&[
+            occurrence(0, i64::MAX, Severity::Critical),
+            occurrence(1, 1_000, Severity::Low),
+        ]);
+        assert_eq!((f.cost_minor, f.cost_saturated), (i64::MAX, true));
+        assert!(f.priority(2) > 0);
+        assert!(f.priority(0) > 0);
+        let mixed = Figures::in_currency(
+            &[eur(0, i64::MAX), eur(1, i64::MAX), gbp(2, 500)],
+            Currency::EUR,
+        );
+        assert!(mixed.costs.get(Currency::EUR).saturated);
+        assert_eq!(mixed.costs.get(Currency::GBP), Total::of(500));
+        assert_eq!(
+            mixed.costs.format(Currency::EUR),
+            "more than 92233720368547758.07 EUR + 5.00 GBP"
+        );
+        assert!(mixed.priority(2) > 0);
     }
 
     #[test]

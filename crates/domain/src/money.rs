@@ -85,7 +85,7 @@ impl Currency {
             .iter()
             .find(|(known, _)| known.eq_ignore_ascii_case(wanted))
             .map(|&(code, exponent)| Currency { code, exponent })
-            .ok_or_else(|| MoneyError::UnknownCurrency(crate::domain::text::shown(wanted)))
+            .ok_or_else(|| MoneyError::UnknownCurrency(crate::text::shown(wanted)))
     }
 
     /// Every currency the product knows, for a picker.
@@ -150,6 +150,9 @@ pub enum MoneyError {
     TooManyDecimals { currency: Currency },
     #[error("That amount is too large")]
     TooLarge,
+    /// Over the organisation's maximum for one amount (`max` is formatted with the currency).
+    #[error("That is more than the {max} this organisation allows for one amount")]
+    OverLimit { max: String },
 }
 
 fn too_many_decimals(currency: &Currency) -> String {
@@ -171,6 +174,38 @@ fn too_many_decimals(currency: &Currency) -> String {
 /// separator, and refused, unless the currency really has three decimals (KWD):
 /// in a two-decimal currency that is what the person meant, and guessing
 /// "1.234" would be wrong a thousand-fold.
+/// The default largest amount, in major units, that one recovery, one day's budget, one cap
+/// or one boost may hold (organisations can change it). Big enough for any real comp, small
+/// enough that sums over millions of rows stay far inside 64 bits.
+pub const DEFAULT_MAX_AMOUNT_MAJOR: i64 = 10_000;
+
+/// The highest an organisation may set its maximum to, in major units.
+pub const MAX_AMOUNT_MAJOR_CEILING: i64 = 1_000_000_000;
+
+/// An organisation's largest single amount in `currency`'s minor units.
+pub fn max_amount_minor(max_major: i64, currency: Currency) -> i64 {
+    max_major
+        .clamp(1, MAX_AMOUNT_MAJOR_CEILING)
+        .checked_mul(currency.minor_per_major())
+        .unwrap_or(i64::MAX)
+}
+
+/// Refuses an amount over the organisation's maximum (`max_major`, in major units).
+pub fn check_within_limit(
+    amount_minor: i64,
+    max_major: i64,
+    currency: Currency,
+) -> Result<i64, MoneyError> {
+    let max = max_amount_minor(max_major, currency);
+    if amount_minor > max {
+        Err(MoneyError::OverLimit {
+            max: format_with_code(max, currency),
+        })
+    } else {
+        Ok(amount_minor)
+    }
+}
+
 pub fn parse_amount(text: &str, currency: Currency) -> Result<i64, MoneyError> {
     let text = text.trim();
     if text.is_empty() {

@@ -6,9 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{dispatch, Store, StoreError};
-use crate::domain::{
+use domain::{
+    access,
     money::Currency,
-    org::{default_taxonomy, Industry, Role, TaxonomyKind},
+    org::{default_taxonomy, Industry, Role, RoleGrant, TaxonomyKind},
     policy::{Boost, BudgetPolicy, PolicyScope},
 };
 
@@ -20,6 +21,8 @@ pub struct Organisation {
     pub industry: String,
     pub currency: String,
     pub time_zone: String,
+    /// The largest single amount accepted, in major units (see `domain::money`).
+    pub max_amount_major: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -116,7 +119,7 @@ impl Store {
             let org: Organisation = sqlx::query_as(
                 "INSERT INTO organisations (name, slug, industry, currency, time_zone, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
-                 RETURNING id, name, slug, industry, currency, time_zone",
+                 RETURNING id, name, slug, industry, currency, time_zone, max_amount_major",
             )
             .bind(new.name.trim())
             .bind(new.slug)
@@ -147,7 +150,7 @@ impl Store {
 
     pub async fn organisation(&self, id: i64) -> Result<Organisation, StoreError> {
         dispatch!(self, pool => {
-            sqlx::query_as("SELECT id, name, slug, industry, currency, time_zone FROM organisations WHERE id = $1")
+            sqlx::query_as("SELECT id, name, slug, industry, currency, time_zone, max_amount_major FROM organisations WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
@@ -160,7 +163,7 @@ impl Store {
         slug: &str,
     ) -> Result<Option<Organisation>, StoreError> {
         Ok(dispatch!(self, pool => {
-            sqlx::query_as("SELECT id, name, slug, industry, currency, time_zone FROM organisations WHERE slug = $1")
+            sqlx::query_as("SELECT id, name, slug, industry, currency, time_zone, max_amount_major FROM organisations WHERE slug = $1")
                 .bind(slug)
                 .fetch_optional(pool)
                 .await?
@@ -419,7 +422,7 @@ impl Store {
         dispatch!(self, pool => {
             sqlx::query_as(
                 "UPDATE organisations SET name = $2, currency = $3, time_zone = $4 WHERE id = $1
-                 RETURNING id, name, slug, industry, currency, time_zone",
+                 RETURNING id, name, slug, industry, currency, time_zone, max_amount_major",
             )
             .bind(organisation_id)
             .bind(name.trim())
@@ -438,7 +441,7 @@ impl Store {
         kind: TaxonomyKind,
         label: &str,
     ) -> Result<TaxonomyRow, StoreError> {
-        let code = crate::domain::org::slugify(label);
+        let code = domain::org::slugify(label);
         if code.is_empty() {
             return Err(StoreError::Invalid(
                 "give the entry a name with letters or digits".into(),
@@ -541,6 +544,108 @@ impl Store {
             return Err(StoreError::NotFound("role grant"));
         }
         Ok(())
+    }
+
+    /// The grants of a person as the access rules read them.
+    pub async fn grants_of(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+    ) -> Result<Vec<RoleGrant>, StoreError> {
+        Ok(self
+            .roles_of(organisation_id, person_id)
+            .await?
+            .into_iter()
+            .map(|(role, location_id)| RoleGrant { role, location_id })
+            .collect())
+    }
+
+    /// Refuses a budget change by `actor_id` that the separation-of-duties rule forbids
+    /// (see `domain::access::may_change_budget`): never one's own person, team or role, and
+    /// only from a rank above everyone it applies to.
+    pub async fn check_budget_change(
+        &self,
+        organisation_id: i64,
+        actor_id: i64,
+        scope: &PolicyScope,
+    ) -> Result<(), StoreError> {
+        let actor = self.person(organisation_id, actor_id).await?;
+        let grants = self.grants_of(organisation_id, actor_id).await?;
+        let (location_id, highest_role) = match *scope {
+            PolicyScope::Organisation | PolicyScope::Role(_) => (None, None),
+            PolicyScope::Person(id) => {
+                let person = self.person(organisation_id, id).await?;
+                let theirs = self.grants_of(organisation_id, id).await?;
+                (
+                    Some(person.location_id),
+                    theirs.iter().map(|g| g.role).max(),
+                )
+            }
+            PolicyScope::Team(id) => {
+                let rows: Vec<(i64, Option<String>)> = dispatch!(self, pool => {
+                    sqlx::query_as(
+                        "SELECT t.location_id, r.role FROM teams t
+                         LEFT JOIN people p ON p.team_id = t.id AND p.organisation_id = t.organisation_id
+                         LEFT JOIN role_grants r ON r.person_id = p.id AND r.organisation_id = t.organisation_id
+                         WHERE t.id = $1 AND t.organisation_id = $2",
+                    )
+                    .bind(id)
+                    .bind(organisation_id)
+                    .fetch_all(pool)
+                    .await?
+                });
+                let Some((location_id, _)) = rows.first() else {
+                    return Err(StoreError::NotFound("team"));
+                };
+                let highest = rows
+                    .iter()
+                    .filter_map(|(_, role)| role.as_deref())
+                    .filter_map(|role| Role::parse(role).ok())
+                    .max();
+                (Some(*location_id), highest)
+            }
+        };
+        access::may_change_budget(
+            &access::BudgetActor {
+                person_id: actor.id,
+                team_id: actor.team_id,
+                grants: access::Grants(&grants),
+            },
+            &access::BudgetTarget {
+                scope: *scope,
+                location_id,
+                highest_role,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Sets a budget policy on behalf of a person: the access rule first, then the write.
+    /// (`set_policy` itself is for the system: provisioning, the demo seed.)
+    pub async fn set_policy_as(
+        &self,
+        organisation_id: i64,
+        actor_id: i64,
+        policy: &BudgetPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_budget_change(organisation_id, actor_id, &policy.scope)
+            .await?;
+        self.set_policy(organisation_id, policy, now).await
+    }
+
+    /// Adds a boost on behalf of a person: the access rule first, then the write.
+    pub async fn add_boost_as(
+        &self,
+        organisation_id: i64,
+        actor_id: i64,
+        boost: &Boost,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_budget_change(organisation_id, actor_id, &boost.scope)
+            .await?;
+        self.add_boost(organisation_id, boost, reason, now).await
     }
 
     /// Sets (creates or replaces) the budget policy of one scope.

@@ -7,6 +7,7 @@
 //! driver's error kind — never by matching message text.
 
 pub mod accounts;
+pub mod check;
 pub mod console;
 pub mod follow_ups;
 pub mod learning;
@@ -25,10 +26,10 @@ use sqlx::{
     Database, Transaction,
 };
 
-use crate::domain::ledger::LedgerError;
+use domain::ledger::LedgerError;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,8 +71,8 @@ impl fmt::Debug for Store {
 macro_rules! dispatch {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
-            $crate::store::Store::Postgres($pool) => $body,
+            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Postgres($pool) => $body,
         }
     };
 }
@@ -204,6 +205,21 @@ impl Store {
         Ok(())
     }
 
+    /// Proof that the database accepts writes, for the health check: the one row of
+    /// `heartbeat` is updated in a write transaction that is then rolled back, so nothing
+    /// changes. A read-only file or mount, a hot standby or `default_transaction_read_only`
+    /// refuses it ([`StoreError::Unavailable`]).
+    pub async fn accepts_writes(&self) -> Result<(), StoreError> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE heartbeat SET beat = beat + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+        });
+        Ok(())
+    }
+
     pub async fn close(&self) {
         dispatch!(self, pool => pool.close().await)
     }
@@ -223,6 +239,9 @@ pub enum StoreError {
     /// A ledger rule refused the operation.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// An access rule (scope, separation of duties) refused the operation.
+    #[error(transparent)]
+    Refused(#[from] domain::access::AccessError),
     /// A pending request was already resolved by someone else.
     #[error("already resolved by {by} at {at}")]
     AlreadyResolved {
@@ -261,7 +280,7 @@ pub(crate) fn classify(error: &sqlx::Error) -> Failure {
             sqlx::error::ErrorKind::ForeignKeyViolation => Failure::ForeignKey,
             sqlx::error::ErrorKind::CheckViolation => Failure::Check,
             sqlx::error::ErrorKind::NotNullViolation => Failure::NotNull,
-            _ if gone_or_busy(db.as_ref()) => Failure::Unavailable,
+            _ if cannot_serve_now(db.as_ref()) => Failure::Unavailable,
             _ => Failure::Other,
         },
         sqlx::Error::Io(_)
@@ -276,21 +295,25 @@ pub(crate) fn classify(error: &sqlx::Error) -> Failure {
 /// The database answered, but only to say it cannot serve now; retrying later can succeed.
 /// PostgreSQL: shutting down, restarting or recovering (57P01 `terminating connection due to
 /// administrator command`, 57P02 crash shutdown, 57P03 `the database system is starting
-/// up`), too many connections (53300), or the connection failed (08000, 08001, 08003, 08004,
-/// 08006). Not protocol violations (08P01) or a dropped database (57P04): those stay errors.
-/// SQLite: still locked after the busy timeout (SQLITE_BUSY, SQLITE_LOCKED).
-fn gone_or_busy(db: &dyn sqlx::error::DatabaseError) -> bool {
-    const TRANSIENT: [&str; 9] = [
-        "57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006",
+/// up`), too many connections (53300), the connection failed (08000, 08001, 08003, 08004,
+/// 08006), or the database refuses writes (25006 `read_only_sql_transaction`: a hot standby,
+/// or `default_transaction_read_only`). Not protocol violations (08P01) or a dropped
+/// database (57P04): those stay errors.
+/// SQLite: still locked after the busy timeout (SQLITE_BUSY 5, SQLITE_LOCKED 6), or the
+/// database refuses writes (SQLITE_READONLY 8: a read-only file, directory or mount, and its
+/// extended codes such as 1032 SQLITE_READONLY_DBMOVED, the file moved or deleted while open).
+fn cannot_serve_now(db: &dyn sqlx::error::DatabaseError) -> bool {
+    const TRANSIENT: [&str; 10] = [
+        "57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006", "25006",
     ];
     let Some(code) = db.code() else {
         return false;
     };
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-        // Primary result codes 5 and 6, with their extended codes.
+        // Primary result codes 5, 6 and 8, with their extended codes.
         return code
             .parse::<i32>()
-            .is_ok_and(|code| matches!(code & 0xff, 5 | 6));
+            .is_ok_and(|code| matches!(code & 0xff, 5 | 6 | 8));
     }
     TRANSIENT.contains(&code.as_ref())
 }
@@ -334,4 +357,84 @@ pub fn fingerprint<T: serde::Serialize>(body: &T) -> String {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let digest = Sha256::digest(&bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::{
+        sqlite::{SqliteConnectOptions, SqliteJournalMode},
+        ConnectOptions, Connection,
+    };
+
+    use super::{classify, Failure};
+
+    /// A database that refuses writes is unavailable (503, try again), not our own failure.
+    /// SQLite enforces a read-only open itself, so this holds even for root, whom file
+    /// permissions do not stop.
+    #[tokio::test]
+    async fn an_sqlite_database_that_refuses_writes_is_unavailable() {
+        let path = std::env::temp_dir().join(format!(
+            "goodwill-store-read-only-{}.db",
+            std::process::id()
+        ));
+        // A rollback journal, so that a read-only open needs nothing written beside the file.
+        let writable = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Delete);
+        let mut connection = writable.connect().await.unwrap();
+        sqlx::query("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        // PRAGMA query_only: SQLITE_READONLY (8).
+        sqlx::query("PRAGMA query_only = ON")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        let refused = sqlx::query("INSERT INTO t (x) VALUES (1)")
+            .execute(&mut connection)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&refused), Failure::Unavailable, "{refused:?}");
+        connection.close().await.unwrap();
+
+        // A read-only file: SQLITE_READONLY as well.
+        let mut read_only = SqliteConnectOptions::new()
+            .filename(&path)
+            .journal_mode(SqliteJournalMode::Delete)
+            .read_only(true)
+            .connect()
+            .await
+            .unwrap();
+        let refused = sqlx::query("INSERT INTO t (x) VALUES (1)")
+            .execute(&mut read_only)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&refused), Failure::Unavailable, "{refused:?}");
+        read_only.close().await.unwrap();
+
+        // Other refusals stay what they are.
+        let mut memory = SqliteConnectOptions::from_str("sqlite::memory:")
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE u (x INTEGER UNIQUE)")
+            .execute(&mut memory)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO u (x) VALUES (1)")
+            .execute(&mut memory)
+            .await
+            .unwrap();
+        let duplicate = sqlx::query("INSERT INTO u (x) VALUES (1)")
+            .execute(&mut memory)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&duplicate), Failure::Unique);
+        let _ = std::fs::remove_file(&path);
+    }
 }

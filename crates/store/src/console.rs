@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::review::Verdict;
+use domain::review::Verdict;
 
 use super::{
     classify, dispatch,
@@ -151,7 +151,7 @@ impl Store {
     }
 
     /// Records a sampled review's verdict on a recovery, once. The note comes checked by
-    /// [`crate::domain::review::spot_check`].
+    /// [`domain::review::spot_check`].
     pub async fn record_spot_check(
         &self,
         organisation_id: i64,
@@ -161,11 +161,20 @@ impl Store {
         note: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let owner: Option<i64> = dispatch!(self, pool => {
+            sqlx::query_scalar("SELECT person_id FROM recoveries WHERE id = $1 AND organisation_id = $2")
+                .bind(recovery_id)
+                .bind(organisation_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        let owner = owner.ok_or(StoreError::NotFound("recovery"))?;
+        domain::access::may_check(checked_by, owner)?;
         let inserted = dispatch!(self, pool => {
             sqlx::query(
                 "INSERT INTO spot_checks (organisation_id, recovery_id, checked_by, verdict, note, checked_at)
                  SELECT $1, r.id, p.id, $4, $5, $6 FROM recoveries r JOIN people p ON p.id = $3 AND p.organisation_id = $1
-                 WHERE r.id = $2 AND r.organisation_id = $1",
+                 WHERE r.id = $2 AND r.organisation_id = $1 AND r.person_id <> p.id",
             )
             .bind(organisation_id)
             .bind(recovery_id)

@@ -151,7 +151,7 @@ macro_rules! slug_enum {
                 $name::from_slug(text).ok_or_else(|| {
                     // Not every list's error repeats what was typed.
                     #[allow(unused_variables)]
-                    let $text = $crate::domain::text::shown(text);
+                    let $text = $crate::text::shown(text);
                     $make_error
                 })
             }

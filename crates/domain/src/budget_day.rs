@@ -70,7 +70,7 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, BudgetDayError> {
                 .copied()
                 .find(|tz| tz.name().eq_ignore_ascii_case(name))
         })
-        .ok_or_else(|| BudgetDayError::UnknownTimeZone(crate::domain::text::shown(name)))
+        .ok_or_else(|| BudgetDayError::UnknownTimeZone(crate::text::shown(name)))
 }
 
 #[cfg(test)]

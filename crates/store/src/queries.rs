@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{dispatch, ledger::BudgetWhen, Store, StoreError};
-use crate::domain::ledger::{self, BudgetDay, RecoveryStatus, ResolutionKind};
+use domain::ledger::{self, BudgetDay, RecoveryStatus, ResolutionKind};
 
 /// A person's budget on one local date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -311,6 +311,28 @@ impl Store {
         recovery_id: i64,
     ) -> Result<RecoveryRow, StoreError> {
         let sql = format!("{RECOVERY_SELECT} WHERE r.organisation_id = $1 AND r.id = $2");
+        dispatch!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(organisation_id)
+                .bind(recovery_id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("recovery"))
+        })
+    }
+
+    /// One recovery of the organisation, only if it is at a location of `scope` (`None`: any
+    /// location). The scope is part of the query: out of scope reads as not found.
+    pub async fn recovery_in_scope(
+        &self,
+        organisation_id: i64,
+        recovery_id: i64,
+        scope: Option<&[i64]>,
+    ) -> Result<RecoveryRow, StoreError> {
+        let sql = format!(
+            "{RECOVERY_SELECT} WHERE r.organisation_id = $1 AND r.id = $2{}",
+            location_scope_sql("r.location_id", scope)
+        );
         dispatch!(self, pool => {
             sqlx::query_as(&sql)
                 .bind(organisation_id)

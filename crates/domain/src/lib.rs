@@ -5,6 +5,7 @@
 //! arguments, so the same rules run on the server, in tests and in the browser
 //! (the crate must also build for wasm32).
 
+pub mod access;
 pub mod budget_day;
 pub mod learning;
 pub mod ledger;

@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{dispatch, Store, StoreError, WritePool};
-use crate::domain::learning::{ItemStatus, Thresholds};
+use super::{dispatch, queries::location_scope_sql, Store, StoreError, WritePool};
+use domain::learning::{ItemStatus, Thresholds, Total};
 
 /// An improvement item as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -41,6 +41,7 @@ impl ItemRow {
 pub struct LinkedRecovery {
     pub item_id: i64,
     pub recovery_id: i64,
+    pub location_id: i64,
     pub person_id: i64,
     pub budget_date: NaiveDate,
     pub amount_minor: i64,
@@ -50,24 +51,49 @@ pub struct LinkedRecovery {
 }
 
 /// Recoveries of one cause (category at touchpoint) within a date range, at one location or
-/// (location None) across the organisation.
+/// (location None) across the organisation. Their cost is per currency: see
+/// [`Store::signal_costs`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SignalRow {
     pub location_id: Option<i64>,
     pub category: String,
     pub touchpoint: String,
     pub occurrences: i64,
-    pub cost_minor: i64,
     pub first_seen: NaiveDate,
     pub last_seen: NaiveDate,
+}
+
+/// What the recoveries of one cause (at one location, or across the organisation when
+/// `location_id` is None) cost in one currency between two dates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalCost {
+    pub location_id: Option<i64>,
+    pub category: String,
+    pub touchpoint: String,
+    pub currency: String,
+    /// Summed without overflow; saturated (and marked) past `i64::MAX` minor units.
+    pub cost: Total,
+}
+
+/// A [`SignalCost`] as read: the sum in two parts that cannot overflow (see [`SPLIT_SUM`]).
+#[derive(sqlx::FromRow)]
+struct SignalCostRow {
+    location_id: Option<i64>,
+    category: String,
+    touchpoint: String,
+    currency: String,
+    high_minor: i64,
+    low_minor: i64,
 }
 
 /// One recovery of a cause, with what the learning figures need.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CauseRecovery {
     pub id: i64,
+    pub location_id: i64,
     pub budget_date: NaiveDate,
     pub amount_minor: i64,
+    pub currency: String,
     pub severity: String,
     pub reaction: String,
 }
@@ -147,18 +173,39 @@ const ITEM_SELECT: &str = "SELECT i.id, i.location_id, i.category, i.touchpoint,
 const LINKS_PER_STATEMENT: usize = 500;
 
 /// Links `count` recoveries of an organisation to an item in one statement, skipping links
-/// that exist and ids of other organisations: $1 item, $2 linked by, $3 at, $4 organisation,
-/// then the recovery ids.
-fn link_sql(count: usize) -> String {
+/// that exist, ids of other organisations and ids outside `scope` (a
+/// [`location_scope_sql`] condition on `r.location_id`, or ""): $1 item, $2 linked by, $3 at,
+/// $4 organisation, then the recovery ids.
+fn link_sql(count: usize, scope: &str) -> String {
     let ids = (5..5 + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
         "INSERT INTO improvement_links (item_id, recovery_id, linked_by, linked_at)
-         SELECT $1, r.id, $2, $3 FROM recoveries r WHERE r.organisation_id = $4 AND r.id IN ({ids})
+         SELECT $1, r.id, $2, $3 FROM recoveries r WHERE r.organisation_id = $4 AND r.id IN ({ids}){scope}
          ON CONFLICT DO NOTHING"
     )
+}
+
+/// The divisor of the split sum: 2^32.
+const SPLIT: i64 = 4_294_967_296;
+
+/// How the learning queries sum amounts without ever overflowing, on either database: a plain
+/// `SUM(amount_minor)` fails on SQLite ("integer overflow") and, cast back to BIGINT, on
+/// PostgreSQL ("bigint out of range") once a group passes `i64::MAX` minor units — one
+/// absurd recovery is enough. So each amount is summed in two parts, its high part
+/// (`amount / 2^32`, below 2^31 for any BIGINT) and its low part (`amount % 2^32`, below
+/// 2^32): each part's sum stays within BIGINT for any group of fewer than 2^31 rows. Both
+/// databases truncate integer division alike, so `high × 2^32 + low` is the exact sum,
+/// recombined in `i128` by [`recombine`] and saturated (with a marker) into `i64`. No
+/// floating point touches the amounts.
+const SPLIT_SUM: &str = "CAST(SUM(r.amount_minor / 4294967296) AS BIGINT) AS high_minor,
+         CAST(SUM(r.amount_minor % 4294967296) AS BIGINT) AS low_minor";
+
+/// The exact sum of a [`SPLIT_SUM`], saturated into a [`Total`].
+fn recombine(high_minor: i64, low_minor: i64) -> Total {
+    Total::from_wide(i128::from(high_minor) * i128::from(SPLIT) + i128::from(low_minor))
 }
 
 impl Store {
@@ -224,12 +271,10 @@ impl Store {
              WHERE r.organisation_id = $1 AND r.budget_date >= $2 AND r.budget_date <= $3 AND v.id IS NULL";
         let sql = format!(
             "SELECT r.location_id AS location_id, r.category, r.touchpoint, COUNT(*) AS occurrences,
-                    CAST(SUM(r.amount_minor) AS BIGINT) AS cost_minor,
                     MIN(r.budget_date) AS first_seen, MAX(r.budget_date) AS last_seen
              {body} GROUP BY r.location_id, r.category, r.touchpoint
              UNION ALL
              SELECT NULL AS location_id, r.category, r.touchpoint, COUNT(*) AS occurrences,
-                    CAST(SUM(r.amount_minor) AS BIGINT) AS cost_minor,
                     MIN(r.budget_date) AS first_seen, MAX(r.budget_date) AS last_seen
              {body} GROUP BY r.category, r.touchpoint
              ORDER BY occurrences DESC, category, touchpoint"
@@ -237,6 +282,41 @@ impl Store {
         Ok(dispatch!(self, pool => {
             sqlx::query_as(&sql).bind(organisation_id).bind(from).bind(to).fetch_all(pool).await?
         }))
+    }
+
+    /// What each cause with recoveries between two local dates cost, per currency: per
+    /// location and (location None) across the organisation — never one currency added to
+    /// another. Reversed recoveries do not count. Summed so that it cannot overflow (see
+    /// [`SPLIT_SUM`]): a group past `i64::MAX` minor units comes back saturated and marked.
+    pub async fn signal_costs(
+        &self,
+        organisation_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<SignalCost>, StoreError> {
+        let body = "FROM recoveries r LEFT JOIN reversals v ON v.recovery_id = r.id
+             WHERE r.organisation_id = $1 AND r.budget_date >= $2 AND r.budget_date <= $3 AND v.id IS NULL";
+        let sql = format!(
+            "SELECT r.location_id AS location_id, r.category, r.touchpoint, r.currency, {SPLIT_SUM}
+             {body} GROUP BY r.location_id, r.category, r.touchpoint, r.currency
+             UNION ALL
+             SELECT NULL AS location_id, r.category, r.touchpoint, r.currency, {SPLIT_SUM}
+             {body} GROUP BY r.category, r.touchpoint, r.currency
+             ORDER BY category, touchpoint, currency"
+        );
+        let rows: Vec<SignalCostRow> = dispatch!(self, pool => {
+            sqlx::query_as(&sql).bind(organisation_id).bind(from).bind(to).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|row| SignalCost {
+                location_id: row.location_id,
+                category: row.category,
+                touchpoint: row.touchpoint,
+                currency: row.currency,
+                cost: recombine(row.high_minor, row.low_minor),
+            })
+            .collect())
     }
 
     /// The (not reversed) recoveries of one cause between two local dates, oldest first.
@@ -249,15 +329,42 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<CauseRecovery>, StoreError> {
+        self.cause_recoveries_within(
+            organisation_id,
+            location_id,
+            category,
+            touchpoint,
+            from,
+            to,
+            None,
+        )
+        .await
+    }
+
+    /// [`Store::cause_recoveries`], only those at `within_locations` (a viewer's scope; None:
+    /// every location) — the scope is a condition of the query.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn cause_recoveries_within(
+        &self,
+        organisation_id: i64,
+        location_id: Option<i64>,
+        category: &str,
+        touchpoint: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        within_locations: Option<&[i64]>,
+    ) -> Result<Vec<CauseRecovery>, StoreError> {
+        let scope = location_scope_sql("r.location_id", within_locations);
+        let sql = format!(
+            "SELECT r.id, r.location_id, r.budget_date, r.amount_minor, r.currency, r.severity, r.reaction
+             FROM recoveries r LEFT JOIN reversals v ON v.recovery_id = r.id
+             WHERE r.organisation_id = $1 AND ($2 IS NULL OR r.location_id = $2)
+               AND r.category = $3 AND r.touchpoint = $4
+               AND r.budget_date >= $5 AND r.budget_date <= $6 AND v.id IS NULL{scope}
+             ORDER BY r.budget_date, r.id"
+        );
         Ok(dispatch!(self, pool => {
-            sqlx::query_as(
-                "SELECT r.id, r.budget_date, r.amount_minor, r.severity, r.reaction
-                 FROM recoveries r LEFT JOIN reversals v ON v.recovery_id = r.id
-                 WHERE r.organisation_id = $1 AND ($2 IS NULL OR r.location_id = $2)
-                   AND r.category = $3 AND r.touchpoint = $4
-                   AND r.budget_date >= $5 AND r.budget_date <= $6 AND v.id IS NULL
-                 ORDER BY r.budget_date, r.id",
-            )
+            sqlx::query_as(&sql)
             .bind(organisation_id)
             .bind(location_id)
             .bind(category)
@@ -333,13 +440,80 @@ impl Store {
         }))
     }
 
+    /// Refuses ids that are not recoveries of the organisation at `within_locations` (a
+    /// manager's scope; None: every location) with `NotFound("recovery")` — the same answer
+    /// whether the id does not exist, belongs to another organisation or to a location outside
+    /// the scope, so nothing about other locations shows. The scope is a condition of the
+    /// query. A recovery never moves between locations, so the answer stays true for the
+    /// write that follows.
+    pub async fn require_recoveries_within(
+        &self,
+        organisation_id: i64,
+        recovery_ids: &[i64],
+        within_locations: Option<&[i64]>,
+    ) -> Result<(), StoreError> {
+        let scope = location_scope_sql("r.location_id", within_locations);
+        let mut wanted = recovery_ids.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        for chunk in wanted.chunks(LINKS_PER_STATEMENT) {
+            let ids = (2..2 + chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT r.id FROM recoveries r WHERE r.organisation_id = $1 AND r.id IN ({ids}){scope}"
+            );
+            let found: Vec<i64> = dispatch!(self, pool => {
+                let mut select = sqlx::query_scalar::<_, i64>(&sql).bind(organisation_id);
+                for recovery_id in chunk {
+                    select = select.bind(*recovery_id);
+                }
+                select.fetch_all(pool).await?
+            });
+            if found.len() != chunk.len() {
+                return Err(StoreError::NotFound("recovery"));
+            }
+        }
+        Ok(())
+    }
+
     /// Creates an item with its first links and history entry, in one transaction. For an
     /// item with a cause, a second open item for the same signal is refused by the database
-    /// (`Duplicate`), so two servers proposing at once end with one item.
+    /// (`Duplicate`), so two servers proposing at once end with one item. Ids of other
+    /// organisations are skipped (what the signal hands in is always its own).
     pub async fn create_item(
         &self,
         item: &NewItem,
         recovery_ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.insert_item(item, recovery_ids, "", now).await
+    }
+
+    /// A manager's item: like [`Store::create_item`], but every id must be a recovery of the
+    /// organisation at `within_locations` (the manager's scope; None: every location), or
+    /// nothing is created and the answer is `NotFound("recovery")`.
+    pub async fn create_item_within(
+        &self,
+        item: &NewItem,
+        recovery_ids: &[i64],
+        within_locations: Option<&[i64]>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.require_recoveries_within(item.organisation_id, recovery_ids, within_locations)
+            .await?;
+        let scope = location_scope_sql("r.location_id", within_locations);
+        self.insert_item(item, recovery_ids, &scope, now).await
+    }
+
+    /// Inserts an item, its links (only recoveries matching `scope` too, a
+    /// [`location_scope_sql`] condition or "") and its first history entry.
+    async fn insert_item(
+        &self,
+        item: &NewItem,
+        recovery_ids: &[i64],
+        scope: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let key = item.signal_key();
@@ -372,7 +546,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             for chunk in recovery_ids.chunks(LINKS_PER_STATEMENT) {
-                let sql = link_sql(chunk.len());
+                let sql = link_sql(chunk.len(), scope);
                 let mut insert = sqlx::query(&sql)
                     .bind(id)
                     .bind(item.created_by)
@@ -403,7 +577,8 @@ impl Store {
     }
 
     /// Links recoveries of the organisation to an item (again is a no-op); returns how many
-    /// links are new. `by` None = linked by the signal.
+    /// links are new. `by` None = linked by the signal. Ids of other organisations are
+    /// skipped.
     pub async fn link_recoveries(
         &self,
         organisation_id: i64,
@@ -413,9 +588,44 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         self.item(organisation_id, item_id).await?;
+        self.insert_links(organisation_id, item_id, recovery_ids, by, "", now)
+            .await
+    }
+
+    /// A manager links recoveries by hand: every id must be a recovery of the organisation at
+    /// `within_locations` (the manager's scope; None: every location), or nothing is linked
+    /// and the answer is `NotFound("recovery")`. Returns how many links are new.
+    pub async fn link_recoveries_within(
+        &self,
+        organisation_id: i64,
+        item_id: i64,
+        recovery_ids: &[i64],
+        by: Option<i64>,
+        within_locations: Option<&[i64]>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.item(organisation_id, item_id).await?;
+        self.require_recoveries_within(organisation_id, recovery_ids, within_locations)
+            .await?;
+        let scope = location_scope_sql("r.location_id", within_locations);
+        self.insert_links(organisation_id, item_id, recovery_ids, by, &scope, now)
+            .await
+    }
+
+    /// Inserts links (those matching `scope` too, a [`location_scope_sql`] condition or "")
+    /// and, when a person linked new ones, a history entry.
+    async fn insert_links(
+        &self,
+        organisation_id: i64,
+        item_id: i64,
+        recovery_ids: &[i64],
+        by: Option<i64>,
+        scope: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
         let mut linked = 0;
         for chunk in recovery_ids.chunks(LINKS_PER_STATEMENT) {
-            let sql = link_sql(chunk.len());
+            let sql = link_sql(chunk.len(), scope);
             let done = dispatch!(self, pool => {
                 let mut insert = sqlx::query(&sql)
                     .bind(item_id)
@@ -468,16 +678,32 @@ impl Store {
         organisation_id: i64,
         item_id: Option<i64>,
     ) -> Result<Vec<LinkedRecovery>, StoreError> {
+        self.linked_recoveries_within(organisation_id, item_id, None)
+            .await
+    }
+
+    /// [`Store::linked_recoveries`] as a viewer sees them: only recoveries at
+    /// `within_locations` (their scope; None: every location). The scope is a condition of
+    /// the query, so recoveries of other locations never leave the database — whatever the
+    /// item they are linked to.
+    pub async fn linked_recoveries_within(
+        &self,
+        organisation_id: i64,
+        item_id: Option<i64>,
+        within_locations: Option<&[i64]>,
+    ) -> Result<Vec<LinkedRecovery>, StoreError> {
+        let scope = location_scope_sql("r.location_id", within_locations);
+        let sql = format!(
+            "SELECT l.item_id, r.id AS recovery_id, r.location_id, r.person_id, r.budget_date, r.amount_minor,
+                    r.currency, r.severity, r.reaction
+             FROM improvement_links l
+             JOIN recoveries r ON r.id = l.recovery_id
+             LEFT JOIN reversals v ON v.recovery_id = r.id
+             WHERE r.organisation_id = $1 AND ($2 IS NULL OR l.item_id = $2) AND v.id IS NULL{scope}
+             ORDER BY r.budget_date, r.id"
+        );
         Ok(dispatch!(self, pool => {
-            sqlx::query_as(
-                "SELECT l.item_id, r.id AS recovery_id, r.person_id, r.budget_date, r.amount_minor, r.currency,
-                        r.severity, r.reaction
-                 FROM improvement_links l
-                 JOIN recoveries r ON r.id = l.recovery_id
-                 LEFT JOIN reversals v ON v.recovery_id = r.id
-                 WHERE r.organisation_id = $1 AND ($2 IS NULL OR l.item_id = $2) AND v.id IS NULL
-                 ORDER BY r.budget_date, r.id",
-            )
+            sqlx::query_as(&sql)
             .bind(organisation_id)
             .bind(item_id)
             .fetch_all(pool)

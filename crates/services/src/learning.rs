@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::store::{
+use store::{
     learning::{signal_key, NewItem},
     Store, StoreError,
 };

@@ -218,6 +218,9 @@ pub struct RecoveryForm {
 pub struct Taxonomy {
     pub categories: Vec<String>,
     pub touchpoints: Vec<String>,
+    /// The organisation's largest single amount, in major units (see
+    /// [`super::money::DEFAULT_MAX_AMOUNT_MAJOR`]).
+    pub max_amount_major: i64,
 }
 
 /// A validated recovery, ready for the ledger and the store.
@@ -316,7 +319,14 @@ impl NewRecovery {
             Field::Remedy,
             required_choice(&form.remedy, RemedyType::from_slug, REMEDY),
         );
-        let amount_minor = take(e, Field::Amount, amount(&form.amount, remedy, currency));
+        let amount_minor = take(
+            e,
+            Field::Amount,
+            amount(&form.amount, remedy, currency).and_then(|minor| {
+                super::money::check_within_limit(minor, taxonomy.max_amount_major, currency)
+                    .map_err(RecoveryError::Amount)
+            }),
+        );
         let reaction = take(
             e,
             Field::Reaction,
@@ -563,7 +573,37 @@ mod tests {
         Taxonomy {
             categories: vec!["room-not-ready".into(), "noise".into()],
             touchpoints: vec!["front-desk".into(), "housekeeping".into()],
+            max_amount_major: crate::money::DEFAULT_MAX_AMOUNT_MAJOR,
         }
+    }
+
+    #[test]
+    fn an_amount_over_the_organisations_maximum_is_refused_with_the_maximum() {
+        let over = RecoveryForm {
+            amount: "10000.01".into(),
+            ..form()
+        };
+        let errors = NewRecovery::parse(&over, &taxonomy(), Currency::EUR, now()).unwrap_err();
+        let message = errors
+            .errors
+            .iter()
+            .find(|(field, _)| *field == Field::Amount)
+            .map(|(_, m)| m.clone())
+            .expect("the amount is refused");
+        assert!(
+            message.contains("10,000.00 EUR") || message.contains("10000.00 EUR"),
+            "{message}"
+        );
+        let at_max = RecoveryForm {
+            amount: "10000.00".into(),
+            ..form()
+        };
+        assert!(NewRecovery::parse(&at_max, &taxonomy(), Currency::EUR, now()).is_ok());
+        let absurd = RecoveryForm {
+            amount: "92233720368547758.07".into(),
+            ..form()
+        };
+        assert!(NewRecovery::parse(&absurd, &taxonomy(), Currency::EUR, now()).is_err());
     }
 
     fn form() -> RecoveryForm {

@@ -1,0 +1,232 @@
+//! The ledger's use cases: log a recovery, decide on a request, reverse a recovery. Each
+//! checks the caller's role and scope (the scope is a condition of the query that reads the
+//! recovery), then writes through the store, whose transaction applies the domain rules —
+//! the split, closed days, resolve once, reverse once, nobody on their own.
+
+use chrono::{DateTime, Utc};
+use domain::{
+    ledger::{reversal_reason, Resolution},
+    money::{parse_amount, Currency},
+    org::{Role, TaxonomyKind},
+    recovery::{NewRecovery, RecoveryForm, Taxonomy},
+};
+use store::{
+    ledger::{
+        DecisionReceipt, RecordRecovery, RecoveryReceipt, ResolvePending, ReversalReceipt,
+        ReverseRecovery,
+    },
+    queries::RecoveryRow,
+    Store,
+};
+
+use crate::{events::LedgerEvents, Actor, ServiceError};
+
+/// A logged recovery and what the receipt needs to say about it.
+#[derive(Clone, Debug)]
+pub struct Logged {
+    pub receipt: RecoveryReceipt,
+    pub location_id: i64,
+    pub currency: Currency,
+    pub time_zone: chrono_tz::Tz,
+}
+
+/// Logs a recovery against the actor's own budget: parse the form against the
+/// organisation's lists and limits, record it once per key, tell open approval queues, and
+/// run the learning check (which never turns a stored recovery into an error).
+pub async fn log_recovery(
+    store: &Store,
+    events: &LedgerEvents,
+    actor: &Actor,
+    idempotency_key: &str,
+    form: &RecoveryForm,
+    now: DateTime<Utc>,
+) -> Result<Logged, ServiceError> {
+    actor.require(Role::Staff)?;
+    let org = actor.organisation_id;
+    let person = store.person(org, actor.person_id).await?;
+    let location = store
+        .locations(org)
+        .await?
+        .into_iter()
+        .find(|l| l.id == person.location_id)
+        .ok_or(ServiceError::NotFound("location"))?;
+    let currency = Currency::parse(&location.currency)
+        .map_err(|e| ServiceError::Store(store::StoreError::Invalid(e.to_string())))?;
+    let time_zone = domain::budget_day::parse_time_zone(&location.time_zone)
+        .map_err(|e| ServiceError::Store(store::StoreError::Invalid(e.to_string())))?;
+    let rows = store.taxonomy(org).await?;
+    let codes = |kind: TaxonomyKind| {
+        rows.iter()
+            .filter(|r| r.kind == kind.as_str())
+            .map(|r| r.code.clone())
+            .collect()
+    };
+    let taxonomy = Taxonomy {
+        categories: codes(TaxonomyKind::Category),
+        touchpoints: codes(TaxonomyKind::Touchpoint),
+        max_amount_major: store.organisation(org).await?.max_amount_major,
+    };
+    let recovery = NewRecovery::parse(form, &taxonomy, currency, now).map_err(|errors| {
+        ServiceError::Fields(
+            errors
+                .errors
+                .iter()
+                .map(|(field, message)| (field.as_str().to_string(), message.clone()))
+                .collect(),
+        )
+    })?;
+    let receipt = store
+        .record_recovery(
+            &RecordRecovery {
+                organisation_id: org,
+                person_id: actor.person_id,
+                recorded_by: actor.person_id,
+                // The form as sent, so a retry matches even though "now" differs.
+                fingerprint: Some(store::fingerprint(&(actor.person_id, form))),
+                idempotency_key: idempotency_key.to_string(),
+                recovery,
+            },
+            now,
+        )
+        .await
+        .map_err(|e| ServiceError::in_currency(e, currency))?;
+    if receipt.excess_minor > 0 && !receipt.replayed {
+        events.queue_changed(org, location.id);
+    }
+    // The recovery is stored: the learning loop must not turn it into an error. Also on a
+    // replay: if the first attempt died between the ledger write and this check, the retry
+    // makes it up (the check is idempotent).
+    if let Err(error) = crate::learning::after_recovery(store, org, receipt.recovery_id, now).await
+    {
+        tracing::warn!(error = ?error, recovery = receipt.recovery_id, "learning loop check failed");
+    }
+    Ok(Logged {
+        receipt,
+        location_id: location.id,
+        currency,
+        time_zone,
+    })
+}
+
+/// A recovery the actor may act on as a supervisor: in their scope, or not found.
+pub async fn supervised_recovery(
+    store: &Store,
+    actor: &Actor,
+    recovery_id: i64,
+) -> Result<(RecoveryRow, Currency), ServiceError> {
+    let scope = actor.scope(Role::Supervisor)?;
+    let row = store
+        .recovery_in_scope(actor.organisation_id, recovery_id, scope.as_deref())
+        .await?;
+    let currency = Currency::parse(&row.currency)
+        .map_err(|e| ServiceError::Store(store::StoreError::Invalid(e.to_string())))?;
+    Ok((row, currency))
+}
+
+/// A supervisor's decision as typed on the form: "approve", "part" (with an amount) or
+/// "deny" (with a reason).
+pub fn parse_decision(
+    decision: &str,
+    amount: &str,
+    reason: String,
+    currency: Currency,
+) -> Result<Resolution, ServiceError> {
+    Ok(match decision {
+        "approve" => Resolution::ApproveAll,
+        "part" => Resolution::ApprovePart {
+            amount: parse_amount(amount, currency)
+                .map_err(|e| ServiceError::Invalid(format!("Amount: {e}")))?,
+        },
+        "deny" => Resolution::Deny { reason },
+        _ => {
+            return Err(ServiceError::Invalid(
+                "Choose approve, approve part or deny.".into(),
+            ))
+        }
+    })
+}
+
+/// Decides on a waiting request. Supervisors of its location (or above) only; never on
+/// one's own request (the store refuses that too).
+pub async fn resolve(
+    store: &Store,
+    events: &LedgerEvents,
+    actor: &Actor,
+    recovery_id: i64,
+    decision: &str,
+    amount: &str,
+    reason: String,
+    idempotency_key: &str,
+    now: DateTime<Utc>,
+) -> Result<(DecisionReceipt, RecoveryRow, Currency), ServiceError> {
+    let (row, currency) = supervised_recovery(store, actor, recovery_id).await?;
+    let resolution = parse_decision(decision, amount, reason, currency)?;
+    let receipt = store
+        .resolve_pending(
+            &ResolvePending {
+                organisation_id: actor.organisation_id,
+                recovery_id,
+                decided_by: actor.person_id,
+                idempotency_key: idempotency_key.to_string(),
+                resolution,
+            },
+            now,
+        )
+        .await
+        .map_err(|e| ServiceError::in_currency(e, currency))?;
+    events.queue_changed(actor.organisation_id, row.location_id);
+    Ok((receipt, row, currency))
+}
+
+/// Reverses a posted or decided recovery with a reason, and audits it. Supervisors of its
+/// location (or above) only; never one's own recovery (the store refuses that too).
+pub async fn reverse(
+    store: &Store,
+    events: &LedgerEvents,
+    actor: &Actor,
+    recovery_id: i64,
+    reason: &str,
+    idempotency_key: &str,
+    now: DateTime<Utc>,
+) -> Result<(ReversalReceipt, RecoveryRow, Currency), ServiceError> {
+    let (row, currency) = supervised_recovery(store, actor, recovery_id).await?;
+    reversal_reason(reason).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let receipt = store
+        .reverse_recovery(
+            &ReverseRecovery {
+                organisation_id: actor.organisation_id,
+                recovery_id,
+                reversed_by: actor.person_id,
+                reason: reason.to_string(),
+                idempotency_key: idempotency_key.to_string(),
+            },
+            now,
+        )
+        .await
+        .map_err(|e| ServiceError::in_currency(e, currency))?;
+    if !receipt.replayed {
+        let returned = receipt
+            .reversed_covered_minor
+            .checked_add(receipt.reversed_approved_minor)
+            .unwrap_or(i64::MAX);
+        store
+            .audit(
+                &store::accounts::NewAuditEntry {
+                    organisation_id: actor.organisation_id,
+                    actor_id: Some(actor.person_id),
+                    action: "recovery.reverse",
+                    subject: &format!("recovery:{recovery_id}"),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "person": row.person_name,
+                        "returned": domain::money::format_with_code(returned, currency),
+                        "reason": reversal_reason(reason).unwrap_or_default(),
+                    })),
+                },
+                now,
+            )
+            .await?;
+        events.queue_changed(actor.organisation_id, row.location_id);
+    }
+    Ok((receipt, row, currency))
+}

@@ -1,0 +1,17 @@
+//! Goodwill's use cases, below the UI: who is acting (`Actor`) and what they may do
+//! (`domain::access`), the ledger's use cases (`ledger`), budgets (`budgets`), roles
+//! (`roles`), credentials and sessions (`auth`), the learning loop (`learning`) and live
+//! ledger events (`events`). Server functions, the command line, the demo seed, the bench
+//! and the simulator call these; none of it knows about leptos or axum.
+
+pub mod actor;
+pub mod auth;
+pub mod budgets;
+pub mod error;
+pub mod events;
+pub mod learning;
+pub mod ledger;
+pub mod roles;
+
+pub use actor::Actor;
+pub use error::ServiceError;
