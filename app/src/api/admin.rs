@@ -475,11 +475,13 @@ pub async fn add_budget_boost(
     crate::services::budgets::add_boost(
         &request.state.store,
         &caller.actor(),
-        &scope,
-        &from,
-        &to,
-        &extra,
-        &reason,
+        crate::services::budgets::BoostForm {
+            scope: &scope,
+            from: &from,
+            to: &to,
+            extra: &extra,
+            reason: &reason,
+        },
         request.now,
     )
     .await?;

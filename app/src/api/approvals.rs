@@ -150,11 +150,13 @@ pub async fn resolve_request(
         &request.state.store,
         &request.state.events,
         &caller.actor(),
-        recovery_id,
-        &decision,
-        &amount,
-        reason,
-        &idempotency_key,
+        crate::services::ledger::Decision {
+            recovery_id,
+            decision: &decision,
+            amount: &amount,
+            reason,
+            idempotency_key: &idempotency_key,
+        },
         request.now,
     )
     .await?;

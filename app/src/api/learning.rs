@@ -1027,7 +1027,7 @@ pub async fn set_thresholds(
 ) -> Result<(), ApiError> {
     use crate::domain::learning::Thresholds;
     let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+        crate::api::caller::caller_org_wide(crate::domain::org::Role::Admin).await?;
     let thresholds = Thresholds::new(window_days, location_occurrences, organisation_occurrences)
         .map_err(|e| ApiError::Validation(e.to_string()))?;
     let store = &request.state.store;

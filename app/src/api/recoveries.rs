@@ -403,6 +403,7 @@ pub async fn logged_outcome(recovery_id: i64) -> Result<LogOutcome, ApiError> {
     if row.person_id != caller.person_id {
         return Err(ApiError::NotFound("recovery".into()));
     }
+    let (_location, zone, _currency) = server::home(store, &caller).await?;
     let currency = Currency::parse(&row.currency).map_err(|_| ApiError::Internal)?;
     let budget = store
         .budget_view(
@@ -416,12 +417,11 @@ pub async fn logged_outcome(recovery_id: i64) -> Result<LogOutcome, ApiError> {
     Ok(LogOutcome {
         recovery_id,
         status: status.as_str().to_string(),
-        message: server::outcome_message(
-            status,
-            row.excess_minor,
-            budget.remaining_minor,
-            currency,
-        ),
+        message: if row.budget_date < crate::domain::budget_day::local_date(request.now, zone) {
+            server::late_message(row.budget_date)
+        } else {
+            server::outcome_message(status, row.excess_minor, budget.remaining_minor, currency)
+        },
         remaining: format_with_code(budget.remaining_minor, currency),
         replayed: false,
     })

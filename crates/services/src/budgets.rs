@@ -126,6 +126,7 @@ fn policy_json(policy: &BudgetPolicy, currency: Currency) -> serde_json::Value {
 }
 
 /// Sets the daily budget (and optional per-recovery cap) for a scope, and audits it.
+#[tracing::instrument(name = "budgets::set_policy", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
 pub async fn set_policy(
     store: &Store,
     actor: &Actor,
@@ -169,17 +170,32 @@ pub async fn set_policy(
     Ok(policy)
 }
 
+/// A boost as the form sends it: a scope key, the first and last day (inclusive, as
+/// YYYY-MM-DD), the extra amount per day and a reason.
+#[derive(Clone, Copy, Debug)]
+pub struct BoostForm<'a> {
+    pub scope: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub extra: &'a str,
+    pub reason: &'a str,
+}
+
 /// Adds a temporary boost to a budget for a date range (inclusive), and audits it.
+#[tracing::instrument(name = "budgets::add_boost", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
 pub async fn add_boost(
     store: &Store,
     actor: &Actor,
-    scope: &str,
-    from: &str,
-    to: &str,
-    extra: &str,
-    reason: &str,
+    form: BoostForm<'_>,
     now: DateTime<Utc>,
 ) -> Result<Boost, ServiceError> {
+    let BoostForm {
+        scope,
+        from,
+        to,
+        extra,
+        reason,
+    } = form;
     actor.require(Role::Supervisor)?;
     let org = actor.organisation_id;
     let scope = parse_scope(store, org, scope).await?;

@@ -33,6 +33,7 @@ pub struct Logged {
 /// Logs a recovery against the actor's own budget: parse the form against the
 /// organisation's lists and limits, record it once per key, tell open approval queues, and
 /// run the learning check (which never turns a stored recovery into an error).
+#[tracing::instrument(name = "ledger::log_recovery", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
 pub async fn log_recovery(
     store: &Store,
     events: &LedgerEvents,
@@ -146,19 +147,36 @@ pub fn parse_decision(
     })
 }
 
+/// A supervisor's decision as the form sends it.
+#[derive(Clone, Debug)]
+pub struct Decision<'a> {
+    pub recovery_id: i64,
+    /// "approve", "part" or "deny".
+    pub decision: &'a str,
+    /// The amount approved, for "part".
+    pub amount: &'a str,
+    /// Required for "deny".
+    pub reason: String,
+    pub idempotency_key: &'a str,
+}
+
 /// Decides on a waiting request. Supervisors of its location (or above) only; never on
 /// one's own request (the store refuses that too).
+#[tracing::instrument(name = "ledger::resolve", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
 pub async fn resolve(
     store: &Store,
     events: &LedgerEvents,
     actor: &Actor,
-    recovery_id: i64,
-    decision: &str,
-    amount: &str,
-    reason: String,
-    idempotency_key: &str,
+    decision: Decision<'_>,
     now: DateTime<Utc>,
 ) -> Result<(DecisionReceipt, RecoveryRow, Currency), ServiceError> {
+    let Decision {
+        recovery_id,
+        decision,
+        amount,
+        reason,
+        idempotency_key,
+    } = decision;
     let (row, currency) = supervised_recovery(store, actor, recovery_id).await?;
     let resolution = parse_decision(decision, amount, reason, currency)?;
     let receipt = store
@@ -180,6 +198,7 @@ pub async fn resolve(
 
 /// Reverses a posted or decided recovery with a reason, and audits it. Supervisors of its
 /// location (or above) only; never one's own recovery (the store refuses that too).
+#[tracing::instrument(name = "ledger::reverse", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
 pub async fn reverse(
     store: &Store,
     events: &LedgerEvents,

@@ -27,6 +27,7 @@ pub async fn administrable(
 
 /// Grants (`grant`) or takes away a role, organisation-wide (`location_id` empty) or at one
 /// location, and audits it.
+#[tracing::instrument(name = "roles::change_role", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
 pub async fn change_role(
     store: &Store,
     actor: &Actor,

@@ -503,7 +503,17 @@ pub async fn shrink(
     actions: &[Action],
     failure: Failure,
 ) -> (Vec<Action>, Failure) {
-    let kind = |f: &Failure| f.problem.split(':').next().unwrap_or("").to_string();
+    // The same kind of problem: the same words before any colon, ids and amounts aside
+    // (each attempt builds its world afresh, with new ids).
+    let kind = |f: &Failure| {
+        f.problem
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect::<String>()
+    };
     let wanted = kind(&failure);
     let mut best: Vec<Action> = actions[..=failure.step.min(actions.len() - 1)].to_vec();
     let mut best_failure = failure;
@@ -731,11 +741,13 @@ async fn execute(
                 store,
                 events,
                 &actor,
-                target.recovery_id,
-                decision,
-                amount,
-                reason,
-                &key,
+                services::ledger::Decision {
+                    recovery_id: target.recovery_id,
+                    decision,
+                    amount,
+                    reason,
+                    idempotency_key: &key,
+                },
                 now,
             )
             .await
@@ -844,14 +856,17 @@ async fn execute(
             let from = now.date_naive();
             let to = from + Duration::days(*days);
             let held = grants(store, &someone).await?;
+            let (from, to) = (from.to_string(), to.to_string());
             match services::budgets::add_boost(
                 store,
                 &actor,
-                &text,
-                &from.to_string(),
-                &to.to_string(),
-                extra,
-                "Simulated boost",
+                services::budgets::BoostForm {
+                    scope: &text,
+                    from: &from,
+                    to: &to,
+                    extra,
+                    reason: "Simulated boost",
+                },
                 now,
             )
             .await
@@ -1088,9 +1103,11 @@ async fn check(store: &Store, world: &World) -> Result<(), String> {
     for (id, org, key) in &stored {
         match world.by_key.get(&(*org, key.clone())) {
             Some(&index) if world.acknowledged[index].recovery_id == *id => {}
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "acknowledged writes: recovery {id} (key {key}) was stored but never acknowledged"
-            )),
+            ))
+            }
         }
     }
     Ok(())

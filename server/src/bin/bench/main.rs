@@ -12,6 +12,7 @@
 //! real server over HTTP against its two ceilings (see `load.rs`).
 
 mod load;
+mod simulate;
 
 use std::{
     collections::HashMap,
@@ -80,6 +81,17 @@ enum Command {
         postgres: Option<String>,
         #[command(flatten)]
         shape: load::LoadShape,
+    },
+    /// Run the simulator for many seeds; exits non-zero on a counterexample.
+    Simulate {
+        /// On a fresh SQLite file.
+        #[arg(long)]
+        sqlite: bool,
+        /// On a fresh database on this PostgreSQL server (dropped afterwards).
+        #[arg(long)]
+        postgres: Option<String>,
+        #[command(flatten)]
+        shape: simulate::SimulateShape,
     },
     /// The HTTP ceiling's empty handler (started by `load`).
     #[command(hide = true)]
@@ -162,6 +174,11 @@ async fn main() -> Result<()> {
             shape,
         } => load::run(sqlite, postgres, shape).await,
         Command::EmptyServer { addr } => load::empty_server(addr).await,
+        Command::Simulate {
+            sqlite,
+            postgres,
+            shape,
+        } => simulate::run(sqlite, postgres, shape).await,
         Command::Seed { database, shape } => {
             let store = connect(&database).await?;
             let started = Instant::now();
