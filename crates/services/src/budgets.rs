@@ -9,7 +9,7 @@ use domain::{
     org::Role,
     policy::{Boost, BudgetPolicy, PolicyScope},
 };
-use store::{accounts::NewAuditEntry, Store, StoreError};
+use store::{Store, StoreError};
 
 use crate::{Actor, ServiceError};
 
@@ -154,19 +154,16 @@ pub async fn set_policy(
     store
         .set_policy_as(org, actor.person_id, &policy, now)
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: org,
-                actor_id: Some(actor.person_id),
-                action: "budget.set-policy",
-                subject: &scope_key(&policy.scope),
-                before: before.map(|p| policy_json(&p, currency)),
-                after: Some(policy_json(&policy, currency)),
-            },
-            now,
-        )
-        .await?;
+    crate::audit::record(
+        store,
+        actor,
+        "budget.set-policy",
+        &scope_key(&policy.scope),
+        before.map(|p| policy_json(&p, currency)),
+        Some(policy_json(&policy, currency)),
+        now,
+    )
+    .await?;
     Ok(policy)
 }
 
@@ -217,21 +214,18 @@ pub async fn add_boost(
     store
         .add_boost_as(org, actor.person_id, &boost, reason, now)
         .await?;
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: org,
-                actor_id: Some(actor.person_id),
-                action: "budget.add-boost",
-                subject: &scope_key(&boost.scope),
-                before: None,
-                after: Some(serde_json::json!({
-                    "from": from.to_string(), "to": to.to_string(),
-                    "extra_per_day": format_minor(extra, currency), "reason": reason,
-                })),
-            },
-            now,
-        )
-        .await?;
+    crate::audit::record(
+        store,
+        actor,
+        "budget.add-boost",
+        &scope_key(&boost.scope),
+        None,
+        Some(serde_json::json!({
+            "from": from.to_string(), "to": to.to_string(),
+            "extra_per_day": format_minor(extra, currency), "reason": reason,
+        })),
+        now,
+    )
+    .await?;
     Ok(boost)
 }

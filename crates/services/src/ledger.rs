@@ -228,23 +228,20 @@ pub async fn reverse(
             .reversed_covered_minor
             .checked_add(receipt.reversed_approved_minor)
             .unwrap_or(i64::MAX);
-        store
-            .audit(
-                &store::accounts::NewAuditEntry {
-                    organisation_id: actor.organisation_id,
-                    actor_id: Some(actor.person_id),
-                    action: "recovery.reverse",
-                    subject: &format!("recovery:{recovery_id}"),
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "person": row.person_name,
-                        "returned": domain::money::format_with_code(returned, currency),
-                        "reason": reversal_reason(reason).unwrap_or_default(),
-                    })),
-                },
-                now,
-            )
-            .await?;
+        crate::audit::record(
+            store,
+            actor,
+            "recovery.reverse",
+            &format!("recovery:{recovery_id}"),
+            None,
+            Some(serde_json::json!({
+                "person": row.person_name,
+                "returned": domain::money::format_with_code(returned, currency),
+                "reason": reversal_reason(reason).unwrap_or_default(),
+            })),
+            now,
+        )
+        .await?;
         events.queue_changed(actor.organisation_id, row.location_id);
     }
     Ok((receipt, row, currency))

@@ -7,7 +7,7 @@ use domain::{
     access::{may_administer, may_change_role, AccessError, Grants},
     org::Role,
 };
-use store::{accounts::NewAuditEntry, organisations::Person, Store};
+use store::{organisations::Person, Store};
 
 use crate::{Actor, ServiceError};
 
@@ -65,18 +65,15 @@ pub async fn change_role(
         store.revoke_role(org, person_id, role, location_id).await?;
     }
     let grant_json = serde_json::json!({ "role": role.as_str(), "location_id": location_id });
-    store
-        .audit(
-            &NewAuditEntry {
-                organisation_id: org,
-                actor_id: Some(actor.person_id),
-                action: if grant { "role.grant" } else { "role.revoke" },
-                subject: &format!("person:{person_id}"),
-                before: (!grant).then(|| grant_json.clone()),
-                after: grant.then_some(grant_json),
-            },
-            now,
-        )
-        .await?;
+    crate::audit::record(
+        store,
+        actor,
+        if grant { "role.grant" } else { "role.revoke" },
+        &format!("person:{person_id}"),
+        (!grant).then(|| grant_json.clone()),
+        grant.then_some(grant_json),
+        now,
+    )
+    .await?;
     Ok(())
 }

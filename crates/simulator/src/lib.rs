@@ -137,6 +137,16 @@ pub struct Tally {
     pub recoveries: usize,
 }
 
+impl Tally {
+    /// Adds another run's counts to these.
+    pub fn add(&mut self, other: &Tally) {
+        self.steps += other.steps;
+        self.succeeded += other.succeeded;
+        self.refused += other.refused;
+        self.recoveries += other.recoveries;
+    }
+}
+
 const ROLES: [Role; 5] = [
     Role::Staff,
     Role::Supervisor,
@@ -448,6 +458,22 @@ async fn build_world(store: &Store, seed: u64, attempt: u32) -> Result<World, St
     Ok(world)
 }
 
+/// The person a pick names, and the actor the services see for them (None when the world
+/// has nobody, or they were deactivated).
+async fn load_actor(
+    store: &Store,
+    world: &World,
+    choice: Pick,
+) -> Result<Option<(Someone, Actor)>, String> {
+    let Some(someone) = pick(&world.people, choice).cloned() else {
+        return Ok(None);
+    };
+    let actor = Actor::load(store, someone.organisation_id, someone.person_id)
+        .await
+        .map_err(|e| format!("internal error loading the actor: {e}"))?;
+    Ok(actor.map(|actor| (someone, actor)))
+}
+
 fn pick<T>(list: &[T], choice: Pick) -> Option<&T> {
     if list.is_empty() {
         None
@@ -592,7 +618,6 @@ async fn execute(
     action: &Action,
 ) -> Result<Option<bool>, String> {
     let now = world.now;
-    let actor_of = |world: &World, choice: Pick| pick(&world.people, choice).cloned();
     match action {
         Action::Advance { minutes } => {
             world.now += Duration::minutes(*minutes);
@@ -606,7 +631,7 @@ async fn execute(
             remedy,
             category,
         } => {
-            let Some(someone) = actor_of(world, *actor) else {
+            let Some((someone, acting)) = load_actor(store, world, *actor).await? else {
                 return Ok(None);
             };
             let who = (*actor % world.people.len() as u64) as usize;
@@ -653,13 +678,7 @@ async fn execute(
                     (format!("k{}-{}", world.keys, someone.person_id), fresh_form)
                 }
             };
-            let Some(actor) = Actor::load(store, org, someone.person_id)
-                .await
-                .map_err(|e| format!("internal error loading the actor: {e}"))?
-            else {
-                return Ok(None);
-            };
-            match services::ledger::log_recovery(store, events, &actor, &key, &form, now).await {
+            match services::ledger::log_recovery(store, events, &acting, &key, &form, now).await {
                 Ok(logged) => {
                     let receipt = logged.receipt;
                     match world.by_key.get(&(org, key.clone())) {
@@ -716,16 +735,10 @@ async fn execute(
             amount,
             reason,
         } => {
-            let Some(someone) = actor_of(world, *actor) else {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
                 return Ok(None);
             };
             let Some(target) = pick(&world.acknowledged, *target).cloned() else {
-                return Ok(None);
-            };
-            let Some(actor) = Actor::load(store, someone.organisation_id, someone.person_id)
-                .await
-                .map_err(|e| format!("internal error loading the actor: {e}"))?
-            else {
                 return Ok(None);
             };
             let decision = ["approve", "part", "deny", "maybe"][usize::from(*decision) % 4];
@@ -771,16 +784,10 @@ async fn execute(
             target,
             reason,
         } => {
-            let Some(someone) = actor_of(world, *actor) else {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
                 return Ok(None);
             };
             let Some(target) = pick(&world.acknowledged, *target).cloned() else {
-                return Ok(None);
-            };
-            let Some(actor) = Actor::load(store, someone.organisation_id, someone.person_id)
-                .await
-                .map_err(|e| format!("internal error loading the actor: {e}"))?
-            else {
                 return Ok(None);
             };
             let reason = if *reason { "Simulated reversal" } else { " " };
@@ -818,13 +825,7 @@ async fn execute(
             daily,
             cap,
         } => {
-            let Some(someone) = actor_of(world, *actor) else {
-                return Ok(None);
-            };
-            let Some(actor) = Actor::load(store, someone.organisation_id, someone.person_id)
-                .await
-                .map_err(|e| format!("internal error loading the actor: {e}"))?
-            else {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
                 return Ok(None);
             };
             let (text, applies) = scope_text(world, &someone, *scope);
@@ -843,13 +844,7 @@ async fn execute(
             extra,
             days,
         } => {
-            let Some(someone) = actor_of(world, *actor) else {
-                return Ok(None);
-            };
-            let Some(actor) = Actor::load(store, someone.organisation_id, someone.person_id)
-                .await
-                .map_err(|e| format!("internal error loading the actor: {e}"))?
-            else {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
                 return Ok(None);
             };
             let (text, applies) = scope_text(world, &someone, *scope);
@@ -885,16 +880,10 @@ async fn execute(
             location,
             grant,
         } => {
-            let Some(someone) = actor_of(world, *actor) else {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
                 return Ok(None);
             };
             let Some(target) = pick(&world.people, *person).cloned() else {
-                return Ok(None);
-            };
-            let Some(actor) = Actor::load(store, someone.organisation_id, someone.person_id)
-                .await
-                .map_err(|e| format!("internal error loading the actor: {e}"))?
-            else {
                 return Ok(None);
             };
             let location_id = location.and_then(|l| pick(&world.locations, l).map(|(_, id)| *id));

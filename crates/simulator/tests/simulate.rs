@@ -39,12 +39,7 @@ async fn simulate(kind: Kind) {
     for seed in first..first + seeds {
         let actions = simulator::generate(seed, steps);
         match simulator::run(&store, seed, &actions, 0).await {
-            Ok(tally) => {
-                total.steps += tally.steps;
-                total.succeeded += tally.succeeded;
-                total.refused += tally.refused;
-                total.recoveries += tally.recoveries;
-            }
+            Ok(tally) => total.add(&tally),
             Err(failure) => {
                 let (shrunk, failure) = simulator::shrink(&store, seed, &actions, failure).await;
                 let mut report = format!("{failure}\nshrunk to {} actions:\n", shrunk.len());

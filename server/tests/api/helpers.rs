@@ -182,7 +182,8 @@ pub async fn organisation(store: &Store, slug: &str) -> Org {
                 &NewPerson {
                     organisation_id: org.id,
                     location_id: location.id,
-                    team_id: Some(team.id),
+                    // The front-line team: its budget is set by people outside it.
+                    team_id: matches!(role, Role::Staff).then_some(team.id),
                     display_name: &format!("{name} of {slug}"),
                     username: &username,
                     email: None,

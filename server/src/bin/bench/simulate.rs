@@ -63,12 +63,7 @@ async fn on(engine: &str, url: &str, shape: SimulateShape) -> Result<bool> {
             while seed < shape.first + shape.seeds {
                 let actions = simulator::generate(seed, shape.steps);
                 match simulator::run(&store, seed, &actions, 0).await {
-                    Ok(tally) => {
-                        total.steps += tally.steps;
-                        total.succeeded += tally.succeeded;
-                        total.refused += tally.refused;
-                        total.recoveries += tally.recoveries;
-                    }
+                    Ok(tally) => total.add(&tally),
                     Err(failure) => return Err(report(&store, seed, &actions, failure).await),
                 }
                 seed += jobs;
@@ -80,12 +75,7 @@ async fn on(engine: &str, url: &str, shape: SimulateShape) -> Result<bool> {
     let mut ok = true;
     for task in tasks {
         match task.await? {
-            Ok(tally) => {
-                total.steps += tally.steps;
-                total.succeeded += tally.succeeded;
-                total.refused += tally.refused;
-                total.recoveries += tally.recoveries;
-            }
+            Ok(tally) => total.add(&tally),
             Err(report) => {
                 eprintln!("{engine}: {report}");
                 ok = false;
