@@ -182,7 +182,7 @@ fn amount_text(rng: &mut StdRng) -> String {
 
 /// The actions a seed stands for.
 pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_0F_600D_4111);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_F00D_0000_4111);
     let mut actions = Vec::with_capacity(steps);
     for _ in 0..steps {
         let action = match rng.gen_range(0..100) {

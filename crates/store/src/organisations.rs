@@ -251,14 +251,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Person, StoreError> {
         dispatch!(self, pool => {
-            // The location (and team) must belong to the same organisation: checked in the
-            // INSERT … SELECT so a foreign id yields "not found", never a cross-organisation row.
+            // The location must belong to the organisation and the team to that location:
+            // checked in the INSERT … SELECT so a foreign id yields "not found", never a
+            // cross-organisation row nor a team whose members spend in two currencies.
             sqlx::query_as(
                 "INSERT INTO people (organisation_id, location_id, team_id, display_name, username, email,
                                      password_hash, pin_hash, active, created_at)
                  SELECT $1, l.id, $3, $4, $5, $6, $7, $8, TRUE, $9 FROM locations l
                  WHERE l.id = $2 AND l.organisation_id = $1
-                   AND ($3 IS NULL OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $3 AND t.organisation_id = $1))
+                   AND ($3 IS NULL OR EXISTS (SELECT 1 FROM teams t
+                                              WHERE t.id = $3 AND t.organisation_id = $1 AND t.location_id = l.id))
                  RETURNING id, organisation_id, location_id, team_id, display_name, username, active",
             )
             .bind(new.organisation_id)
