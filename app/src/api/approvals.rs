@@ -36,101 +36,73 @@ pub struct PendingRequest {
 /// Requests waiting for a decision in the caller's locations, oldest first.
 #[server(endpoint = "approvals/queue")]
 pub async fn approval_queue() -> Result<Vec<PendingRequest>, ApiError> {
-    use crate::{
-        domain::{
-            budget_day::{local_date, parse_time_zone},
-            money::{format_minor, format_with_code, Currency},
-            org::Role,
-        },
-        store::queries::RecoveryFilter,
-    };
+    use crate::domain::money::{format_minor, format_with_code};
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
-    let org = caller.organisation_id;
-    let scope = caller.scope_of(Role::Supervisor);
-    let locations = store.locations(org).await?;
-    let taxonomy = store.taxonomy(org).await?;
+    let waiting = crate::services::approvals::queue(store, &caller.actor(), request.now).await?;
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let taxonomy = store.taxonomy(caller.organisation_id).await?;
     let label = |kind: &str, code: &str| {
         taxonomy
             .iter()
             .find(|t| t.kind == kind && t.code == code)
             .map_or_else(|| code.to_string(), |t| t.label.clone())
     };
-    let mut out = Vec::new();
-    for row in store.pending_queue(org, None).await? {
-        if scope
-            .as_ref()
-            .is_some_and(|ids| !ids.contains(&row.location_id))
-        {
-            continue;
-        }
-        let location = locations
-            .iter()
-            .find(|l| l.id == row.location_id)
-            .ok_or(ApiError::Internal)?;
-        let zone = parse_time_zone(&location.time_zone).map_err(|_| ApiError::Internal)?;
-        let currency = Currency::parse(&row.currency).map_err(|_| ApiError::Internal)?;
-        let money = |minor| format_with_code(minor, currency);
-        let today = local_date(request.now, zone);
-        let budget = store
-            .budget_view(org, row.person_id, Some(today), request.now)
-            .await?;
-        let recent = store
-            .recoveries(
-                org,
-                &RecoveryFilter {
-                    person_id: Some(row.person_id),
-                    limit: Some(6),
-                    ..Default::default()
+    Ok(waiting
+        .into_iter()
+        .map(|w| {
+            let (row, currency, zone) = (&w.row, w.currency, w.time_zone);
+            let money = |minor| format_with_code(minor, currency);
+            let recent = w
+                .recent
+                .iter()
+                .map(|r| {
+                    let own =
+                        crate::domain::money::Currency::parse(&r.currency).unwrap_or(currency);
+                    format!(
+                        "{} · {} · {} · {}",
+                        r.budget_date.format("%a %d %b"),
+                        label("category", &r.category),
+                        format_with_code(r.amount_minor, own),
+                        r.status().label()
+                    )
+                })
+                .collect();
+            PendingRequest {
+                recovery_id: row.id,
+                person: row.person_name.clone(),
+                when: row
+                    .occurred_at
+                    .with_timezone(&zone)
+                    .format("%a %d %b %H:%M")
+                    .to_string(),
+                what: match row.description.as_str() {
+                    "" => label("category", &row.category),
+                    text => format!("{} — {text}", label("category", &row.category)),
                 },
-            )
-            .await?
-            .into_iter()
-            .filter(|r| r.id != row.id)
-            .take(5)
-            .map(|r| {
-                format!(
-                    "{} · {} · {} · {}",
-                    r.budget_date.format("%a %d %b"),
-                    label("category", &r.category),
-                    money(r.amount_minor),
-                    r.status().label()
-                )
-            })
-            .collect();
-        out.push(PendingRequest {
-            recovery_id: row.id,
-            person: row.person_name.clone(),
-            when: row
-                .occurred_at
-                .with_timezone(&zone)
-                .format("%a %d %b %H:%M")
-                .to_string(),
-            what: match row.description.as_str() {
-                "" => label("category", &row.category),
-                text => format!("{} — {text}", label("category", &row.category)),
-            },
-            done: label("remedy", &row.remedy),
-            amount: money(row.amount_minor),
-            covered: money(row.covered_minor),
-            excess: money(row.excess_minor),
-            excess_plain: format_minor(row.excess_minor, currency),
-            reaction: row.reaction.clone(),
-            touchpoint: label("touchpoint", &row.touchpoint),
-            customer_ref: row.customer_ref.clone(),
-            cause: row.cause.as_deref().map(|c| label("cause", c)),
-            budget_today: format!(
-                "{} left of {} today",
-                money(budget.remaining_minor),
-                money(budget.allowance_minor)
-            ),
-            from_previous_day: row.budget_date < today,
-            recent,
-            decision_key: crate::auth::session::new_token()[..32].to_string(),
-        });
-    }
-    Ok(out)
+                done: label("remedy", &row.remedy),
+                amount: money(row.amount_minor),
+                covered: money(row.covered_minor),
+                excess: money(row.excess_minor),
+                excess_plain: format_minor(row.excess_minor, currency),
+                reaction: row.reaction.clone(),
+                touchpoint: label("touchpoint", &row.touchpoint),
+                customer_ref: row.customer_ref.clone(),
+                cause: row.cause.as_deref().map(|c| label("cause", c)),
+                budget_today: format!(
+                    "{} left of {} today",
+                    money(w.budget.remaining_minor),
+                    money(w.budget.allowance_minor)
+                ),
+                from_previous_day: row.budget_date < w.today,
+                recent,
+                decision_key: crate::auth::session::new_token()[..32].to_string(),
+            }
+        })
+        .collect())
 }
 
 /// Decides on a request: `decision` is "approve" (all), "part" (with `amount`) or "deny"

@@ -456,7 +456,15 @@ pub async fn improvement_queue(
     let costs = store.signal_costs(org, from, today).await?;
     let mut signals = Vec::new();
     for group in store.signal_groups(org, from, today).await? {
-        if !server::visible(&caller, group.location_id) || group.occurrences < 2 {
+        // An organisation-wide signal counts every location: only those who read every
+        // location see it (an organisation-wide item stays visible, with figures of the
+        // reader's own locations).
+        let wide_for_scoped = group.location_id.is_none()
+            && caller
+                .scope_of(crate::domain::org::Role::Supervisor)
+                .is_some();
+        if wide_for_scoped || !server::visible(&caller, group.location_id) || group.occurrences < 2
+        {
             continue;
         }
         let recoveries = store

@@ -32,8 +32,8 @@ pub enum AccessError {
     NeedsOrganisationWide,
     #[error("You can grant or take away roles only within your own role and locations.")]
     BeyondOwn,
-    #[error("You cannot take away your own admin role.")]
-    OwnAdmin,
+    #[error("Someone else changes your roles.")]
+    OwnRoles,
     #[error("You are not allowed to do that.")]
     Forbidden,
 }
@@ -207,9 +207,11 @@ pub fn may_change_role(
 }
 
 /// May `actor` administer a person (reset their PIN, deactivate them, end their sessions,
-/// change their roles) whose home is `location_id`? An admin of that location or an
-/// organisation-wide admin; a location's admin never administers an organisation-wide
-/// role holder of equal rank.
+/// change their roles) whose home is `location_id` and who holds `their_grants`? An
+/// organisation-wide admin may administer anyone; a location's admin only someone whose home
+/// and every grant lie within the locations they administer — never someone with an
+/// organisation-wide grant or a grant at another location, whose sessions and PIN carry
+/// authority beyond theirs.
 pub fn may_administer(
     actor: Grants,
     location_id: i64,
@@ -218,10 +220,28 @@ pub fn may_administer(
     if !actor.at(Role::Admin, location_id) {
         return Err(AccessError::Forbidden);
     }
-    if !actor.organisation_wide(Role::Admin) && their_grants.organisation_wide(Role::Manager) {
-        return Err(AccessError::BeyondOwn);
+    if actor.organisation_wide(Role::Admin) {
+        return Ok(());
     }
-    Ok(())
+    let within = their_grants
+        .0
+        .iter()
+        .all(|g| g.location_id.is_some_and(|id| actor.at(Role::Admin, id)));
+    if within {
+        Ok(())
+    } else {
+        Err(AccessError::BeyondOwn)
+    }
+}
+
+/// Roles are changed by someone else: nobody grants themselves a role or takes one away
+/// (which could bring a role policy to bear on them, or shed a role to act around a rule).
+pub fn may_change_roles_of(actor_id: i64, person_id: i64) -> Result<(), AccessError> {
+    if actor_id == person_id {
+        Err(AccessError::OwnRoles)
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -348,6 +368,18 @@ mod tests {
             may_administer(mine, 5, Grants(&leader)),
             Err(AccessError::BeyondOwn)
         );
+        let also_elsewhere = [grant(Role::Staff, Some(5)), grant(Role::Admin, Some(6))];
+        assert_eq!(
+            may_administer(mine, 5, Grants(&also_elsewhere)),
+            Err(AccessError::BeyondOwn)
+        );
+        let wide_staff = [grant(Role::Staff, None)];
+        assert_eq!(
+            may_administer(mine, 5, Grants(&wide_staff)),
+            Err(AccessError::BeyondOwn)
+        );
+        assert_eq!(may_change_roles_of(1, 1), Err(AccessError::OwnRoles));
+        assert!(may_change_roles_of(1, 2).is_ok());
     }
 
     #[test]

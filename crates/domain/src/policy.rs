@@ -74,6 +74,10 @@ pub struct BudgetPolicy {
     pub daily_allowance: i64,
     /// Minor units one recovery may draw from the budget; None = no cap.
     pub per_recovery_cap: Option<i64>,
+    /// Who set it (`None`: the system). Never counts for that person: see
+    /// [`resolve_allowance`].
+    #[serde(default)]
+    pub set_by: Option<i64>,
 }
 
 impl BudgetPolicy {
@@ -92,6 +96,7 @@ impl BudgetPolicy {
             scope,
             daily_allowance,
             per_recovery_cap,
+            set_by: None,
         })
     }
 }
@@ -106,6 +111,10 @@ pub struct Boost {
     /// Inclusive.
     pub to: NaiveDate,
     pub extra_per_day: i64,
+    /// Who added it (`None`: the system). Never counts for that person: see
+    /// [`resolve_allowance`].
+    #[serde(default)]
+    pub set_by: Option<i64>,
 }
 
 impl Boost {
@@ -131,6 +140,7 @@ impl Boost {
             from,
             to,
             extra_per_day,
+            set_by: None,
         })
     }
 
@@ -171,9 +181,12 @@ pub fn resolve_allowance(
     boosts: &[Boost],
     date: NaiveDate,
 ) -> Allowance {
+    // Nobody's budget comes from a change they made themselves: a policy or boost set by the
+    // holder (an organisation-wide default, a role they later took) does not count for them.
+    let own = |set_by: Option<i64>| set_by == Some(holder.person_id);
     let applicable: Vec<&BudgetPolicy> = policies
         .iter()
-        .filter(|p| p.scope.applies_to(holder))
+        .filter(|p| p.scope.applies_to(holder) && !own(p.set_by))
         .collect();
     let at_level = |level: u8| applicable.iter().filter(move |p| p.scope.level() == level);
 
@@ -188,7 +201,7 @@ pub fn resolve_allowance(
 
     let extra = boosts
         .iter()
-        .filter(|b| b.covers(date) && b.scope.applies_to(holder))
+        .filter(|b| b.covers(date) && b.scope.applies_to(holder) && !own(b.set_by))
         .fold(0_i64, |sum, b| sum.saturating_add(b.extra_per_day.max(0)));
 
     Allowance {
@@ -223,6 +236,7 @@ mod tests {
             scope,
             daily_allowance: daily,
             per_recovery_cap: cap,
+            set_by: None,
         }
     }
 
@@ -232,7 +246,31 @@ mod tests {
             from: day(from),
             to: day(to),
             extra_per_day: extra,
+            set_by: None,
         }
+    }
+
+    #[test]
+    fn a_policy_or_boost_never_counts_for_the_person_who_set_it() {
+        let by_alice = BudgetPolicy {
+            set_by: Some(ALICE),
+            ..policy(PolicyScope::Organisation, 9_000, None)
+        };
+        let default = policy(PolicyScope::Organisation, 5_000, None);
+        assert_eq!(daily(&alice(), &[by_alice, default]), 5_000);
+        let bob = Holder {
+            person_id: BOB,
+            ..alice()
+        };
+        assert_eq!(daily(&bob, &[by_alice, default]), 9_000);
+        let boost_by_alice = Boost {
+            set_by: Some(ALICE),
+            ..boost(PolicyScope::Organisation, 1, 30, 1_000)
+        };
+        let allowance = resolve_allowance(&alice(), &[default], &[boost_by_alice], day(2));
+        assert_eq!(allowance.daily, 5_000);
+        let allowance = resolve_allowance(&bob, &[default], &[boost_by_alice], day(2));
+        assert_eq!(allowance.daily, 6_000);
     }
 
     fn daily(holder: &Holder, policies: &[BudgetPolicy]) -> i64 {

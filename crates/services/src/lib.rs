@@ -5,6 +5,7 @@
 //! and the simulator call these; none of it knows about leptos or axum.
 
 pub mod actor;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod budgets;

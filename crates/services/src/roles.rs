@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    access::{may_administer, may_change_role, AccessError, Grants},
+    access::{may_administer, may_change_role, may_change_roles_of, Grants},
     org::Role,
 };
 use store::{organisations::Person, Store};
@@ -48,6 +48,7 @@ pub async fn change_role(
         ),
     };
     administrable(store, actor, person_id).await?;
+    may_change_roles_of(actor.person_id, person_id)?;
     if let Some(id) = location_id {
         if !store.locations(org).await?.iter().any(|l| l.id == id) {
             return Err(ServiceError::NotFound("location"));
@@ -59,9 +60,6 @@ pub async fn change_role(
             .grant_role(org, person_id, role, location_id, now)
             .await?;
     } else {
-        if person_id == actor.person_id && role == Role::Admin {
-            return Err(AccessError::OwnAdmin.into());
-        }
         store.revoke_role(org, person_id, role, location_id).await?;
     }
     let grant_json = serde_json::json!({ "role": role.as_str(), "location_id": location_id });

@@ -397,6 +397,81 @@ async fn an_absurd_amount_is_refused_everywhere(kind: Kind) {
     assert!(policy.is_err(), "{policy:?}");
 }
 
+async fn an_admin_never_raises_their_own_budget(kind: Kind) {
+    let w = world(kind).await;
+    let person = w
+        .store
+        .create_person(
+            &NewPerson {
+                organisation_id: w.org,
+                location_id: w.lisbon,
+                team_id: None,
+                display_name: "Head office",
+                username: "head-office",
+                email: None,
+                password_hash: None,
+                pin_hash: None,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    w.store
+        .grant_role(w.org, person.id, Role::Admin, None, now())
+        .await
+        .unwrap();
+    let admin = Actor::load(&w.store, w.org, person.id)
+        .await
+        .unwrap()
+        .unwrap();
+    // The organisation default and an organisation-wide boost: allowed, and for everyone
+    // but the admin who set them.
+    services::budgets::set_policy(&w.store, &admin, "organisation", "500.00", "", now())
+        .await
+        .unwrap();
+    services::budgets::add_boost(
+        &w.store,
+        &admin,
+        services::budgets::BoostForm {
+            scope: "organisation",
+            from: "2026-06-10",
+            to: "2099-12-31",
+            extra: "1000.00",
+            reason: "Everyone",
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    let theirs = w
+        .store
+        .budget_view(w.org, person.id, None, now())
+        .await
+        .unwrap();
+    let staff = w
+        .store
+        .budget_view(w.org, w.staff.person_id, None, now())
+        .await
+        .unwrap();
+    assert_eq!(staff.allowance_minor, 150_000, "{staff:?}");
+    assert_eq!(theirs.allowance_minor, 0, "{theirs:?}");
+    // Nor through a role: nobody changes their own roles.
+    let own = services::roles::change_role(
+        &w.store,
+        &admin,
+        person.id,
+        "manager",
+        &w.lisbon.to_string(),
+        true,
+        now(),
+    )
+    .await;
+    assert!(
+        matches!(own, Err(ServiceError::Invalid(ref m)) if m.contains("Someone else")),
+        "{own:?}"
+    );
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -415,4 +490,5 @@ both!(
     nobody_decides_or_budgets_for_themselves,
     a_location_admin_never_acts_organisation_wide,
     an_absurd_amount_is_refused_everywhere,
+    an_admin_never_raises_their_own_budget,
 );

@@ -6,7 +6,8 @@
 //! included) and a random budget policy. It then generates a sequence of actions — logging
 //! (back-dated, huge, zero, malformed, replayed, with another person's key), deciding all,
 //! part or deny (own requests included, other locations' and organisations' too),
-//! reversing, setting policies and boosts (own included), granting and taking away roles —
+//! reversing, setting policies and boosts (own included), granting and taking away roles,
+//! reading the approval queue —
 //! each by a random person of either organisation, with the clock moving on between them.
 //! Every action runs through the services layer, exactly as the server functions call it.
 //!
@@ -16,6 +17,8 @@
 //!   closed day without a supervisor, nothing crosses organisations;
 //! * that every acknowledged recovery is stored exactly once, and nothing else is;
 //! * that no input produced an internal error;
+//! * that every row the approval queue shows is of the reader's organisation and of a
+//!   location they supervise;
 //! * for every action that succeeded, that the actor was allowed to do it — stated here
 //!   independently of `domain::access` (the scope they hold, never on themselves, a rank
 //!   above everyone a budget applies to, no grant beyond their own scope).
@@ -84,6 +87,9 @@ pub enum Action {
         extra: String,
         days: i64,
     },
+    /// Read the approval queue: every row must be of the actor's organisation and of a
+    /// location they supervise.
+    ReadQueue { actor: Pick },
     ChangeRole {
         actor: Pick,
         person: Pick,
@@ -229,7 +235,8 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
                     amount_text(&mut rng)
                 },
             },
-            85..=90 => Action::AddBoost {
+            85..=87 => Action::ReadQueue { actor: rng.gen() },
+            88..=91 => Action::AddBoost {
                 actor: rng.gen(),
                 scope: scope_pick(&mut rng),
                 extra: amount_text(&mut rng),
@@ -873,6 +880,49 @@ async fn execute(
                 Err(error) => service_refusal(&error).map(|()| Some(false)),
             }
         }
+        Action::ReadQueue { actor } => {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
+                return Ok(None);
+            };
+            let held = grants(store, &someone).await?;
+            match services::approvals::queue(store, &actor, now).await {
+                Ok(waiting) => {
+                    for w in &waiting {
+                        let row = &w.row;
+                        let place = world
+                            .locations
+                            .iter()
+                            .find(|(_, id)| *id == row.location_id);
+                        if place.map(|(org, _)| *org) != Some(someone.organisation_id) {
+                            return Err(format!(
+                                "a view crossed organisations: person {} saw recovery {} at location {}",
+                                someone.person_id, row.id, row.location_id
+                            ));
+                        }
+                        if !holds_at(&held, Role::Supervisor, row.location_id) {
+                            return Err(format!(
+                                "a view left the caller's scope: person {} with grants {held:?} saw recovery {} at location {}",
+                                someone.person_id, row.id, row.location_id
+                            ));
+                        }
+                        if row.excess_minor == 0 || row.outcome.is_some() {
+                            return Err(format!(
+                                "the queue showed recovery {}, which waits for nothing",
+                                row.id
+                            ));
+                        }
+                        if w.recent.iter().any(|r| r.person_id != row.person_id) {
+                            return Err(format!(
+                                "the queue showed someone else's recoveries beside recovery {}",
+                                row.id
+                            ));
+                        }
+                    }
+                    Ok(Some(true))
+                }
+                Err(error) => service_refusal(&error).map(|()| Some(false)),
+            }
+        }
         Action::ChangeRole {
             actor,
             person,
@@ -913,19 +963,26 @@ async fn execute(
                         }
                     }
                     let wide = holds_org_wide(&held, Role::Admin);
+                    let theirs_within = theirs.iter().all(|g| {
+                        g.location_id
+                            .is_some_and(|id| holds_at(&held, Role::Admin, id))
+                    });
                     let ok = match location_id {
                         None => wide,
                         Some(id) => holds_at(&held, Role::Admin, id),
                     } && holds_at(&held, Role::Admin, target.location_id)
-                        && (wide || !holds_org_wide(&theirs, Role::Manager));
+                        && (wide || theirs_within);
                     if !ok {
                         return Err(format!(
                             "person {} with grants {held:?} changed role {role:?} at {location_id:?} of person {} (home {}, grants {theirs:?})",
                             someone.person_id, target.person_id, target.location_id
                         ));
                     }
-                    if !*grant && target.person_id == someone.person_id && *role == Role::Admin {
-                        return Err("an admin took away their own admin role".into());
+                    if target.person_id == someone.person_id {
+                        return Err(format!(
+                            "person {} changed their own roles",
+                            someone.person_id
+                        ));
                     }
                     Ok(Some(true))
                 }

@@ -633,7 +633,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.check_budget_change(organisation_id, actor_id, &policy.scope)
             .await?;
-        self.set_policy(organisation_id, policy, now).await
+        let policy = BudgetPolicy {
+            set_by: Some(actor_id),
+            ..*policy
+        };
+        self.set_policy(organisation_id, &policy, now).await
     }
 
     /// Adds a boost on behalf of a person: the access rule first, then the write.
@@ -647,7 +651,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.check_budget_change(organisation_id, actor_id, &boost.scope)
             .await?;
-        self.add_boost(organisation_id, boost, reason, now).await
+        let boost = Boost {
+            set_by: Some(actor_id),
+            ..*boost
+        };
+        self.add_boost(organisation_id, &boost, reason, now).await
     }
 
     /// Sets (creates or replaces) the budget policy of one scope.
@@ -661,12 +669,13 @@ impl Store {
         dispatch!(self, pool => {
             sqlx::query(
                 "INSERT INTO budget_policies (organisation_id, scope_kind, role, team_id, person_id, scope_key,
-                                              daily_allowance_minor, per_recovery_cap_minor, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                              daily_allowance_minor, per_recovery_cap_minor, updated_at, set_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                  ON CONFLICT (organisation_id, scope_key) DO UPDATE
                  SET daily_allowance_minor = excluded.daily_allowance_minor,
                      per_recovery_cap_minor = excluded.per_recovery_cap_minor,
-                     updated_at = excluded.updated_at",
+                     updated_at = excluded.updated_at,
+                     set_by = excluded.set_by",
             )
             .bind(organisation_id)
             .bind(kind)
@@ -677,6 +686,7 @@ impl Store {
             .bind(policy.daily_allowance)
             .bind(policy.per_recovery_cap)
             .bind(now)
+            .bind(policy.set_by)
             .execute(pool)
             .await?;
         });
@@ -686,7 +696,7 @@ impl Store {
     pub async fn policies(&self, organisation_id: i64) -> Result<Vec<BudgetPolicy>, StoreError> {
         let rows: Vec<PolicyRow> = dispatch!(self, pool => {
             sqlx::query_as(
-                "SELECT scope_kind, role, team_id, person_id, daily_allowance_minor, per_recovery_cap_minor
+                "SELECT scope_kind, role, team_id, person_id, daily_allowance_minor, per_recovery_cap_minor, set_by
                  FROM budget_policies WHERE organisation_id = $1",
             )
             .bind(organisation_id)
@@ -705,6 +715,7 @@ impl Store {
                     scope,
                     daily_allowance: row.daily_allowance_minor,
                     per_recovery_cap: row.per_recovery_cap_minor,
+                    set_by: row.set_by,
                 })
             })
             .collect()
@@ -726,8 +737,8 @@ impl Store {
         dispatch!(self, pool => {
             sqlx::query(
                 "INSERT INTO budget_boosts (organisation_id, scope_kind, team_id, person_id, starts_on, ends_on,
-                                            extra_per_day_minor, reason, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                            extra_per_day_minor, reason, created_at, set_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(organisation_id)
             .bind(kind)
@@ -738,6 +749,7 @@ impl Store {
             .bind(boost.extra_per_day)
             .bind(reason)
             .bind(now)
+            .bind(boost.set_by)
             .execute(pool)
             .await?;
         });
@@ -752,7 +764,7 @@ impl Store {
     ) -> Result<Vec<Boost>, StoreError> {
         let rows: Vec<BoostRow> = dispatch!(self, pool => {
             sqlx::query_as(
-                "SELECT scope_kind, team_id, person_id, starts_on, ends_on, extra_per_day_minor
+                "SELECT scope_kind, team_id, person_id, starts_on, ends_on, extra_per_day_minor, set_by
                  FROM budget_boosts WHERE organisation_id = $1 AND ends_on >= $2",
             )
             .bind(organisation_id)
@@ -767,6 +779,7 @@ impl Store {
                     from: row.starts_on,
                     to: row.ends_on,
                     extra_per_day: row.extra_per_day_minor,
+                    set_by: row.set_by,
                 })
             })
             .collect()
@@ -781,6 +794,7 @@ struct PolicyRow {
     person_id: Option<i64>,
     daily_allowance_minor: i64,
     per_recovery_cap_minor: Option<i64>,
+    set_by: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -791,6 +805,7 @@ struct BoostRow {
     starts_on: NaiveDate,
     ends_on: NaiveDate,
     extra_per_day_minor: i64,
+    set_by: Option<i64>,
 }
 
 fn scope_from_columns(

@@ -343,6 +343,24 @@ impl Store {
         })
     }
 
+    /// Requests waiting for a supervisor at the locations of `scope` (`None`: every
+    /// location), oldest first. The scope is a condition of the query.
+    pub async fn pending_in_scope(
+        &self,
+        organisation_id: i64,
+        scope: Option<&[i64]>,
+    ) -> Result<Vec<RecoveryRow>, StoreError> {
+        let sql = format!(
+            "{RECOVERY_SELECT}
+             WHERE r.organisation_id = $1 AND r.excess_minor > 0 AND d.id IS NULL{}
+             ORDER BY r.recorded_at, r.id",
+            location_scope_sql("r.location_id", scope)
+        );
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(&sql).bind(organisation_id).fetch_all(pool).await?
+        }))
+    }
+
     /// Requests waiting for a supervisor, oldest first; `location_id` None = the whole organisation.
     pub async fn pending_queue(
         &self,
