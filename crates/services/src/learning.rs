@@ -38,6 +38,81 @@ pub async fn after_recovery(
     Ok(fed)
 }
 
+/// The cause of a recovery just logged, as the log-a-recovery use case already knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct Cause<'a> {
+    pub organisation_id: i64,
+    pub location_id: i64,
+    pub category: &'a str,
+    pub touchpoint: &'a str,
+    /// The recovery's budget day: the window ends there.
+    pub budget_date: NaiveDate,
+}
+
+/// [`after_recovery`] for the logging path, in at most two statements: one probe reads, for
+/// the cause at its location and across the organisation, the open item and the count in
+/// the window; one statement links the window to whichever items are open. Only when a
+/// scope without an item crosses its threshold does it go on to propose one (once per cause
+/// and window), through the same [`evaluate`] as everything else.
+pub async fn after_logged(
+    store: &Store,
+    cause: &Cause<'_>,
+    thresholds: &domain::learning::Thresholds,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    let from = thresholds.window_start(cause.budget_date);
+    let probe = store
+        .cause_probe(
+            cause.organisation_id,
+            cause.location_id,
+            cause.category,
+            cause.touchpoint,
+            from,
+            cause.budget_date,
+        )
+        .await?;
+    let open: Vec<i64> = [probe.item_here, probe.item_everywhere]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !open.is_empty() {
+        store
+            .link_cause_windows(
+                cause.organisation_id,
+                &open,
+                cause.category,
+                cause.touchpoint,
+                from,
+                cause.budget_date,
+                now,
+            )
+            .await?;
+    }
+    let mut fed = open;
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    for (location, item, occurrences) in [
+        (Some(cause.location_id), probe.item_here, probe.here),
+        (None, probe.item_everywhere, probe.everywhere),
+    ] {
+        if item.is_none() && thresholds.crossed(count(occurrences), location.is_none()) {
+            if let Some(item) = evaluate(
+                store,
+                cause.organisation_id,
+                location,
+                cause.category,
+                cause.touchpoint,
+                cause.budget_date,
+                now,
+            )
+            .await?
+            {
+                fed.push(item);
+            }
+        }
+    }
+    Ok(fed)
+}
+
 /// Checks every cause with recoveries in the window ending `today` (after loading history,
 /// or after the thresholds change); returns how many items track a signal afterwards.
 pub async fn scan(

@@ -5,15 +5,17 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
+    budget_day::local_date,
     ledger::{reversal_reason, Resolution},
     money::{parse_amount, Currency},
     org::{Role, TaxonomyKind},
+    policy::{resolve_allowance, Holder},
     recovery::{NewRecovery, RecoveryForm, Taxonomy},
 };
 use store::{
     ledger::{
-        DecisionReceipt, RecordRecovery, RecoveryReceipt, ResolvePending, ReversalReceipt,
-        ReverseRecovery,
+        BudgetContext, DecisionReceipt, RecordRecovery, RecoveryReceipt, ResolvePending,
+        ReversalReceipt, ReverseRecovery,
     },
     queries::RecoveryRow,
     Store,
@@ -44,16 +46,9 @@ pub async fn log_recovery(
 ) -> Result<Logged, ServiceError> {
     actor.require(Role::Staff)?;
     let org = actor.organisation_id;
-    let person = store.person(org, actor.person_id).await?;
-    let location = store
-        .locations(org)
-        .await?
-        .into_iter()
-        .find(|l| l.id == person.location_id)
-        .ok_or(ServiceError::NotFound("location"))?;
-    let currency = Currency::parse(&location.currency)
-        .map_err(|e| ServiceError::Store(store::StoreError::Invalid(e.to_string())))?;
-    let time_zone = domain::budget_day::parse_time_zone(&location.time_zone)
+    // Where the person works, their organisation's limits and learning thresholds: one read.
+    let context = store.log_context(org, actor.person_id).await?;
+    let currency = Currency::parse(&context.currency)
         .map_err(|e| ServiceError::Store(store::StoreError::Invalid(e.to_string())))?;
     let rows = store.taxonomy(org).await?;
     let codes = |kind: TaxonomyKind| {
@@ -65,7 +60,7 @@ pub async fn log_recovery(
     let taxonomy = Taxonomy {
         categories: codes(TaxonomyKind::Category),
         touchpoints: codes(TaxonomyKind::Touchpoint),
-        max_amount_major: store.organisation(org).await?.max_amount_major,
+        max_amount_major: context.max_amount_major,
     };
     let recovery = NewRecovery::parse(form, &taxonomy, currency, now).map_err(|errors| {
         ServiceError::Fields(
@@ -76,8 +71,26 @@ pub async fn log_recovery(
                 .collect(),
         )
     })?;
+    // The allowance on the day it happened, from the policies and that day's boosts (one
+    // read) and the roles the actor was loaded with.
+    let budget_date = local_date(recovery.occurred_at, context.time_zone);
+    let (policies, boosts) = store.allowance_rules(org, budget_date).await?;
+    let holder = Holder {
+        person_id: actor.person_id,
+        team_id: context.team_id,
+        roles: actor.grants.iter().map(|g| g.role).collect(),
+    };
+    let budget = BudgetContext {
+        location_id: context.location_id,
+        team_id: context.team_id,
+        currency: context.currency.clone(),
+        allowance: resolve_allowance(&holder, &policies, &boosts, budget_date),
+        time_zone: context.time_zone,
+        max_amount_major: context.max_amount_major,
+    };
+    let (category, touchpoint) = (recovery.category.clone(), recovery.touchpoint.clone());
     let receipt = store
-        .record_recovery(
+        .record_recovery_in(
             &RecordRecovery {
                 organisation_id: org,
                 person_id: actor.person_id,
@@ -87,25 +100,33 @@ pub async fn log_recovery(
                 idempotency_key: idempotency_key.to_string(),
                 recovery,
             },
+            &budget,
             now,
         )
         .await
         .map_err(|e| ServiceError::in_currency(e, currency))?;
     if receipt.excess_minor > 0 && !receipt.replayed {
-        events.queue_changed(org, location.id);
+        events.queue_changed(org, context.location_id);
     }
     // The recovery is stored: the learning loop must not turn it into an error. Also on a
     // replay: if the first attempt died between the ledger write and this check, the retry
     // makes it up (the check is idempotent).
-    if let Err(error) = crate::learning::after_recovery(store, org, receipt.recovery_id, now).await
+    let cause = crate::learning::Cause {
+        organisation_id: org,
+        location_id: context.location_id,
+        category: &category,
+        touchpoint: &touchpoint,
+        budget_date: receipt.budget_date,
+    };
+    if let Err(error) = crate::learning::after_logged(store, &cause, &context.thresholds, now).await
     {
         tracing::warn!(error = ?error, recovery = receipt.recovery_id, "learning loop check failed");
     }
     Ok(Logged {
         receipt,
-        location_id: location.id,
+        location_id: context.location_id,
         currency,
-        time_zone,
+        time_zone: context.time_zone,
     })
 }
 

@@ -148,6 +148,19 @@ pub fn signal_key(location_id: Option<i64>, category: &str, touchpoint: &str) ->
     }
 }
 
+/// What [`Store::cause_probe`] found for one cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CauseProbe {
+    /// The open item tracking the cause at its location.
+    pub item_here: Option<i64>,
+    /// The open item tracking the cause across the organisation.
+    pub item_everywhere: Option<i64>,
+    /// Recoveries of the cause in the window at its location (not reversed).
+    pub here: i64,
+    /// The same across the organisation.
+    pub everywhere: i64,
+}
+
 /// A change to an item, recorded in its history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ItemChange {
@@ -423,6 +436,95 @@ impl Store {
     }
 
     /// The open item tracking a signal, if there is one.
+    /// One statement for the learning check after a recovery: for the cause at its location
+    /// and across the organisation, the open item that tracks it (if any) and how many
+    /// recoveries of it (not reversed) fall in the window.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn cause_probe(
+        &self,
+        organisation_id: i64,
+        location_id: i64,
+        category: &str,
+        touchpoint: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<CauseProbe, StoreError> {
+        let row: (Option<i64>, Option<i64>, i64, i64) = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT
+                   (SELECT MIN(id) FROM improvement_items WHERE organisation_id = $1 AND signal_key = $2
+                      AND status NOT IN ('verified', 'declined')),
+                   (SELECT MIN(id) FROM improvement_items WHERE organisation_id = $1 AND signal_key = $3
+                      AND status NOT IN ('verified', 'declined')),
+                   (SELECT COUNT(*) FROM recoveries r WHERE r.organisation_id = $1 AND r.location_id = $4
+                      AND r.category = $5 AND r.touchpoint = $6 AND r.budget_date >= $7 AND r.budget_date <= $8
+                      AND NOT EXISTS (SELECT 1 FROM reversals v WHERE v.recovery_id = r.id)),
+                   (SELECT COUNT(*) FROM recoveries r WHERE r.organisation_id = $1
+                      AND r.category = $5 AND r.touchpoint = $6 AND r.budget_date >= $7 AND r.budget_date <= $8
+                      AND NOT EXISTS (SELECT 1 FROM reversals v WHERE v.recovery_id = r.id))",
+            )
+            .bind(organisation_id)
+            .bind(signal_key(Some(location_id), category, touchpoint))
+            .bind(signal_key(None, category, touchpoint))
+            .bind(location_id)
+            .bind(category)
+            .bind(touchpoint)
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(CauseProbe {
+            item_here: row.0,
+            item_everywhere: row.1,
+            here: row.2,
+            everywhere: row.3,
+        })
+    }
+
+    /// [`Store::link_cause_window`] for up to two open items of one cause (its location's
+    /// and the organisation's) in one statement: each item gets the cause's recoveries in the
+    /// window within its own scope (its location, or every location); existing links stay.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn link_cause_windows(
+        &self,
+        organisation_id: i64,
+        items: &[i64],
+        category: &str,
+        touchpoint: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let (Some(first), last) = (items.first(), items.last()) else {
+            return Ok(0);
+        };
+        let last = last.unwrap_or(first);
+        Ok(dispatch!(self, pool => {
+            sqlx::query(
+                "INSERT INTO improvement_links (item_id, recovery_id, linked_by, linked_at)
+                 SELECT i.id, r.id, CAST(NULL AS BIGINT), $2
+                 FROM improvement_items i JOIN recoveries r ON r.organisation_id = i.organisation_id
+                 WHERE i.organisation_id = $3 AND i.id IN ($1, $8)
+                   AND r.category = $4 AND r.touchpoint = $5 AND r.budget_date >= $6 AND r.budget_date <= $7
+                   AND (i.location_id IS NULL OR r.location_id = i.location_id)
+                   AND NOT EXISTS (SELECT 1 FROM reversals v WHERE v.recovery_id = r.id)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(*first)
+            .bind(now)
+            .bind(organisation_id)
+            .bind(category)
+            .bind(touchpoint)
+            .bind(from)
+            .bind(to)
+            .bind(*last)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        }))
+    }
+
     pub async fn open_item_for(
         &self,
         organisation_id: i64,

@@ -141,6 +141,19 @@ struct StoredRecovery {
     request_hash: String,
 }
 
+/// Where a person works and what their organisation allows, read in one statement: what
+/// logging a recovery needs before it parses the form.
+#[derive(Clone, Debug)]
+pub struct LogContext {
+    pub location_id: i64,
+    pub location_name: String,
+    pub team_id: Option<i64>,
+    pub currency: String,
+    pub time_zone: chrono_tz::Tz,
+    pub max_amount_major: i64,
+    pub thresholds: domain::learning::Thresholds,
+}
+
 /// Which budget day: the one containing an instant, or a local date.
 #[derive(Clone, Copy, Debug)]
 pub enum BudgetWhen {
@@ -149,7 +162,7 @@ pub enum BudgetWhen {
 }
 
 /// Where a person's budget lives and what it allows on a date.
-pub(crate) struct BudgetContext {
+pub struct BudgetContext {
     pub location_id: i64,
     pub team_id: Option<i64>,
     pub currency: String,
@@ -211,7 +224,7 @@ macro_rules! write_budget_day {
 
 impl Store {
     /// The person's location, team and allowance on a local date, from the current policies.
-    pub(crate) async fn budget_context(
+    pub async fn budget_context(
         &self,
         organisation_id: i64,
         person_id: i64,
@@ -263,6 +276,74 @@ impl Store {
         ))
     }
 
+    /// The [`LogContext`] of an active person of the organisation.
+    pub async fn log_context(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+    ) -> Result<LogContext, StoreError> {
+        type Row = (
+            i64,
+            String,
+            Option<i64>,
+            String,
+            String,
+            bool,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let row: Option<Row> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT p.location_id, l.name, p.team_id, l.currency, l.time_zone, p.active, o.max_amount_major,
+                        s.window_days, s.location_occurrences, s.organisation_occurrences
+                 FROM people p JOIN locations l ON l.id = p.location_id
+                 JOIN organisations o ON o.id = p.organisation_id
+                 LEFT JOIN learning_settings s ON s.organisation_id = p.organisation_id
+                 WHERE p.id = $1 AND p.organisation_id = $2",
+            )
+            .bind(person_id)
+            .bind(organisation_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        let (
+            location_id,
+            location_name,
+            team_id,
+            currency,
+            zone,
+            active,
+            max,
+            window,
+            here,
+            everywhere,
+        ) = row.ok_or(StoreError::NotFound("person"))?;
+        if !active {
+            return Err(StoreError::Invalid(
+                "this person is deactivated".to_string(),
+            ));
+        }
+        let defaults = domain::learning::Thresholds::default();
+        let count = |value: Option<i64>, default: u32| {
+            value.and_then(|v| u32::try_from(v).ok()).unwrap_or(default)
+        };
+        Ok(LogContext {
+            location_id,
+            location_name,
+            team_id,
+            currency,
+            time_zone: parse_time_zone(&zone).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            max_amount_major: max,
+            thresholds: domain::learning::Thresholds {
+                window_days: count(window, defaults.window_days),
+                location_occurrences: count(here, defaults.location_occurrences),
+                organisation_occurrences: count(everywhere, defaults.organisation_occurrences),
+            },
+        })
+    }
+
     /// Logs a recovery against the budget of `person_id` on the local date it occurred.
     /// Within the remaining budget and cap it posts at once; beyond, the covered part posts
     /// and the excess waits for a supervisor.
@@ -293,6 +374,41 @@ impl Store {
                 BudgetWhen::At(request.recovery.occurred_at),
             )
             .await?;
+        self.write_recovery(request, hash, &budget, budget_date, now)
+            .await
+    }
+
+    /// [`Store::record_recovery`] for a caller that has already read where the person works
+    /// and what they are allowed (`budget`): no statement is spent on reading them again,
+    /// and a replayed key is recognised by the ledger's unique key instead of a lookup first.
+    /// The rules are the same: the limit, the closed day and the split run here, inside the
+    /// transaction that locks the budget day.
+    pub async fn record_recovery_in(
+        &self,
+        request: &RecordRecovery,
+        budget: &BudgetContext,
+        now: DateTime<Utc>,
+    ) -> Result<RecoveryReceipt, StoreError> {
+        check_key(&request.idempotency_key)?;
+        let hash = request.fingerprint.clone().unwrap_or_else(|| {
+            fingerprint(&RecoveryBody {
+                person_id: request.person_id,
+                recovery: &request.recovery,
+            })
+        });
+        let budget_date = local_date(request.recovery.occurred_at, budget.time_zone);
+        self.write_recovery(request, hash, budget, budget_date, now)
+            .await
+    }
+
+    async fn write_recovery(
+        &self,
+        request: &RecordRecovery,
+        hash: String,
+        budget: &BudgetContext,
+        budget_date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<RecoveryReceipt, StoreError> {
         let recovery = &request.recovery;
         // The organisation's maximum holds on every path, not only through the form.
         let currency = domain::money::Currency::parse(&budget.currency)
@@ -376,7 +492,7 @@ impl Store {
                 covered_minor: split.covered,
                 excess_minor: split.excess,
                 remaining_minor: day.remaining(),
-                currency: budget.currency,
+                currency: budget.currency.clone(),
                 budget_date,
                 replayed: false,
             }),

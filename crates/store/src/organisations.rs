@@ -756,6 +756,62 @@ impl Store {
         Ok(())
     }
 
+    /// Every policy, and the boosts covering `date`, in one statement: what resolving one
+    /// person's allowance on one day needs.
+    pub async fn allowance_rules(
+        &self,
+        organisation_id: i64,
+        date: NaiveDate,
+    ) -> Result<(Vec<BudgetPolicy>, Vec<Boost>), StoreError> {
+        type RuleRow = (
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            i64,
+            Option<i64>,
+            Option<NaiveDate>,
+            Option<NaiveDate>,
+            Option<i64>,
+        );
+        let rows: Vec<RuleRow> = dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT 'policy', scope_kind, role, team_id, person_id, daily_allowance_minor,
+                        per_recovery_cap_minor, NULL, NULL, set_by
+                 FROM budget_policies WHERE organisation_id = $1
+                 UNION ALL
+                 SELECT 'boost', scope_kind, NULL, team_id, person_id, extra_per_day_minor,
+                        NULL, starts_on, ends_on, set_by
+                 FROM budget_boosts WHERE organisation_id = $1 AND starts_on <= $2 AND ends_on >= $2",
+            )
+            .bind(organisation_id)
+            .bind(date)
+            .fetch_all(pool)
+            .await?
+        });
+        let (mut policies, mut boosts) = (Vec::new(), Vec::new());
+        for (what, kind, role, team_id, person_id, amount, cap, from, to, set_by) in rows {
+            let scope = scope_from_columns(&kind, role.as_deref(), team_id, person_id)?;
+            match (what.as_str(), from, to) {
+                ("boost", Some(from), Some(to)) => boosts.push(Boost {
+                    scope,
+                    from,
+                    to,
+                    extra_per_day: amount,
+                    set_by,
+                }),
+                _ => policies.push(BudgetPolicy {
+                    scope,
+                    daily_allowance: amount,
+                    per_recovery_cap: cap,
+                    set_by,
+                }),
+            }
+        }
+        Ok((policies, boosts))
+    }
+
     /// Boosts that are still running on or after `from`.
     pub async fn boosts(
         &self,
