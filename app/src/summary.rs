@@ -115,22 +115,25 @@ pub async fn compute(
         headline.non_monetary += cause.non_monetary;
         let l = line(&mut lines, &cause.currency);
         l.recoveries += cause.recoveries;
-        l.spend_minor += cause.posted_minor;
+        l.spend_minor = l.spend_minor.saturating_add(cause.posted_minor);
         *by_category
             .entry(label("category", &cause.category))
             .or_default() += cause.recoveries;
         *by_touchpoint
             .entry(label("touchpoint", &cause.touchpoint))
             .or_default() += cause.recoveries;
-        *cost_by_category
+        let cost = cost_by_category
             .entry((cause.currency.clone(), label("category", &cause.category)))
-            .or_default() += cause.posted_minor;
+            .or_default();
+        *cost = cost.saturating_add(cause.posted_minor);
     }
     for total in &previous_totals {
-        line(&mut lines, &total.currency).previous_spend_minor += total.posted_minor;
+        let l = line(&mut lines, &total.currency);
+        l.previous_spend_minor = l.previous_spend_minor.saturating_add(total.posted_minor);
     }
     for total in &year_ago_totals {
-        line(&mut lines, &total.currency).year_ago_spend_minor += total.posted_minor;
+        let l = line(&mut lines, &total.currency);
+        l.year_ago_spend_minor = l.year_ago_spend_minor.saturating_add(total.posted_minor);
     }
 
     // Budget utilisation: each person's posted spend against the allowance of every day of
@@ -186,8 +189,9 @@ pub async fn compute(
                     .copied()
                     .unwrap_or_else(|| allowances.on(person.person_id, person.team_id, *day).daily)
             })
-            .sum();
-        line(&mut lines, &currency).allowance_minor += allowance;
+            .fold(0_i64, i64::saturating_add);
+        let l = line(&mut lines, &currency);
+        l.allowance_minor = l.allowance_minor.saturating_add(allowance);
         let named = format!("{} — {}", person.person_name, place(person.location_id));
         if let Some(b) = band(person.posted_minor, allowance) {
             utilisation.bands[b] += 1;
@@ -226,8 +230,8 @@ pub async fn compute(
             let team = &mut team_use[index].1;
             team.people += 1;
             team.recoveries += kept.get(&person.person_id).copied().unwrap_or(0);
-            team.spend_minor += person.posted_minor;
-            team.allowance_minor += allowance;
+            team.spend_minor = team.spend_minor.saturating_add(person.posted_minor);
+            team.allowance_minor = team.allowance_minor.saturating_add(allowance);
         }
     }
     utilisation.teams = team_use.into_iter().map(|(_, t)| t).collect();

@@ -317,7 +317,7 @@ pub(crate) mod server {
         if whole <= 0 {
             0
         } else {
-            ((i128::from(part) * 100) / i128::from(whole)) as i64
+            i64::try_from((i128::from(part) * 100) / i128::from(whole)).unwrap_or(i64::MAX)
         }
     }
 }
@@ -386,7 +386,7 @@ pub async fn spend_overview(from: String, to: String) -> Result<SpendReport, Api
                     .copied()
                     .unwrap_or_else(|| allowances.on(row.person_id, row.team_id, *day).daily)
             })
-            .sum();
+            .fold(0_i64, i64::saturating_add);
         let (open, overdue) = follow_ups.get(&row.person_id).copied().unwrap_or_default();
         pending += row.pending;
         open_total += open;
@@ -412,8 +412,8 @@ pub async fn spend_overview(from: String, to: String) -> Result<SpendReport, Api
             };
             let totals = &mut by_team[index].1;
             totals.recoveries += row.recoveries;
-            totals.spent += row.posted_minor;
-            totals.allowance += allowance;
+            totals.spent = totals.spent.saturating_add(row.posted_minor);
+            totals.allowance = totals.allowance.saturating_add(allowance);
             totals.pending += row.pending;
             totals.open += open;
             totals.overdue += overdue;

@@ -209,8 +209,10 @@ pub async fn today() -> Result<TodayView, ApiError> {
     let budget = store
         .budget_view(caller.organisation_id, caller.person_id, None, request.now)
         .await?;
+    // In i128: spent × 100 must not overflow, whatever the stored figures.
     let used_percent = if budget.allowance_minor > 0 {
-        (budget.spent_minor * 100) / budget.allowance_minor
+        i64::try_from(i128::from(budget.spent_minor) * 100 / i128::from(budget.allowance_minor))
+            .unwrap_or(i64::MAX)
     } else {
         0
     };

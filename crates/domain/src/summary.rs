@@ -154,7 +154,8 @@ pub fn percent(part: i64, whole: i64) -> Option<i64> {
     if whole <= 0 {
         return None;
     }
-    Some(((i128::from(part) * 200 + i128::from(whole)) / (i128::from(whole) * 2)) as i64)
+    let value = (i128::from(part) * 200 + i128::from(whole)) / (i128::from(whole) * 2);
+    Some(i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX }))
 }
 
 /// The change from `previous` to `current` in whole percent (rounded half away from zero);
@@ -197,11 +198,14 @@ pub struct ParetoRow {
 pub fn pareto(rows: impl IntoIterator<Item = (String, i64)>) -> Vec<ParetoRow> {
     let mut rows: Vec<(String, i64)> = rows.into_iter().filter(|(_, v)| *v > 0).collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let total: i64 = rows.iter().map(|(_, v)| v).sum();
-    let mut running = 0;
+    // Saturating: a figure past the range of i64 stops at its end instead of wrapping.
+    let total: i64 = rows
+        .iter()
+        .fold(0_i64, |sum, (_, v)| sum.saturating_add(*v));
+    let mut running: i64 = 0;
     rows.into_iter()
         .map(|(label, value)| {
-            running += value;
+            running = running.saturating_add(value);
             ParetoRow {
                 label,
                 value,
@@ -415,8 +419,11 @@ impl SpendLine {
 
     /// Spend per recovery, rounded half up.
     pub fn per_recovery_minor(&self) -> Option<i64> {
-        (self.recoveries > 0)
-            .then(|| (self.spend_minor * 2 + self.recoveries) / (self.recoveries * 2))
+        // In i128: doubling must not overflow.
+        (self.recoveries > 0).then(|| {
+            let (spend, count) = (i128::from(self.spend_minor), i128::from(self.recoveries));
+            i64::try_from((spend * 2 + count) / (count * 2)).unwrap_or(i64::MAX)
+        })
     }
 }
 
