@@ -783,31 +783,17 @@ pub async fn daily_sample() -> Result<SampleView, ApiError> {
 /// (which needs a note).
 #[server(endpoint = "console/spot-check")]
 pub async fn spot_check(recovery_id: i64, verdict: String, note: String) -> Result<(), ApiError> {
-    use crate::domain::{org::Role, review};
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
-    let (verdict, note) =
-        review::spot_check(&verdict, &note).map_err(|e| ApiError::Validation(e.to_string()))?;
-    let store = &request.state.store;
-    let row = store.recovery(caller.organisation_id, recovery_id).await?;
-    caller
-        .require_at(Role::Supervisor, row.location_id)
-        .map_err(|_| ApiError::NotFound("recovery".into()))?;
-    if row.excess_minor > 0 {
-        return Err(ApiError::Validation(
-            "Only recoveries within budget are sampled; this one went to approval.".into(),
-        ));
-    }
-    store
-        .record_spot_check(
-            caller.organisation_id,
-            recovery_id,
-            caller.person_id,
-            verdict,
-            &note,
-            request.now,
-        )
-        .await?;
+    crate::services::ledger::spot_check(
+        &request.state.store,
+        &caller.actor(),
+        recovery_id,
+        &verdict,
+        &note,
+        request.now,
+    )
+    .await?;
     Ok(())
 }
 

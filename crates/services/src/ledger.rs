@@ -267,3 +267,35 @@ pub async fn reverse(
     }
     Ok((receipt, row, currency))
 }
+
+/// A sampled review's verdict on a within-budget recovery: supervisors of its location (or
+/// above), never on their own recovery (the store refuses that too), once per recovery.
+#[tracing::instrument(name = "ledger::spot_check", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
+pub async fn spot_check(
+    store: &Store,
+    actor: &Actor,
+    recovery_id: i64,
+    verdict: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let (verdict, note) = domain::review::spot_check(verdict, note)
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let (row, _) = supervised_recovery(store, actor, recovery_id).await?;
+    if row.excess_minor > 0 {
+        return Err(ServiceError::Invalid(
+            "Only recoveries within budget are sampled; this one went to approval.".into(),
+        ));
+    }
+    store
+        .record_spot_check(
+            actor.organisation_id,
+            recovery_id,
+            actor.person_id,
+            verdict,
+            &note,
+            now,
+        )
+        .await?;
+    Ok(())
+}

@@ -87,6 +87,12 @@ pub enum Action {
         extra: String,
         days: i64,
     },
+    /// A sampled review's verdict on a recovery of either organisation (own included).
+    SpotCheck {
+        actor: Pick,
+        target: Pick,
+        verdict: u8,
+    },
     /// Read the approval queue: every row must be of the actor's organisation and of a
     /// location they supervise.
     ReadQueue { actor: Pick },
@@ -235,7 +241,12 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
                     amount_text(&mut rng)
                 },
             },
-            85..=87 => Action::ReadQueue { actor: rng.gen() },
+            85..=86 => Action::ReadQueue { actor: rng.gen() },
+            87 => Action::SpotCheck {
+                actor: rng.gen(),
+                target: rng.gen(),
+                verdict: rng.gen_range(0..3),
+            },
             88..=91 => Action::AddBoost {
                 actor: rng.gen(),
                 scope: scope_pick(&mut rng),
@@ -875,6 +886,37 @@ async fn execute(
             {
                 Ok(_) => {
                     allowed_budget(store, world, &someone, &held, &text, applies).await?;
+                    Ok(Some(true))
+                }
+                Err(error) => service_refusal(&error).map(|()| Some(false)),
+            }
+        }
+        Action::SpotCheck {
+            actor,
+            target,
+            verdict,
+        } => {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
+                return Ok(None);
+            };
+            let Some(target) = pick(&world.acknowledged, *target).cloned() else {
+                return Ok(None);
+            };
+            let held = grants(store, &someone).await?;
+            let verdict = ["looks-right", "needs-a-talk", "perhaps"][usize::from(*verdict) % 3];
+            match services::ledger::spot_check(store, &actor, target.recovery_id, verdict, "", now)
+                .await
+            {
+                Ok(()) => {
+                    let location_id = world.people[target.person].location_id;
+                    allowed_on_recovery(
+                        &someone,
+                        &held,
+                        &world.people[target.person],
+                        target.organisation_id,
+                        location_id,
+                        "checked",
+                    )?;
                     Ok(Some(true))
                 }
                 Err(error) => service_refusal(&error).map(|()| Some(false)),
