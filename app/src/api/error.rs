@@ -229,17 +229,6 @@ impl FromServerFnError for ApiError {
     }
 }
 
-impl From<crate::domain::access::AccessError> for ApiError {
-    /// A rule that explains itself ("Someone else decides on your own request.") is shown
-    /// as it is (400); a plain lack of role is 403.
-    fn from(rule: crate::domain::access::AccessError) -> Self {
-        match rule {
-            crate::domain::access::AccessError::Forbidden => ApiError::Forbidden,
-            rule => ApiError::Validation(rule.to_string()),
-        }
-    }
-}
-
 #[cfg(feature = "ssr")]
 impl From<crate::services::ServiceError> for ApiError {
     fn from(error: crate::services::ServiceError) -> Self {
@@ -271,7 +260,9 @@ impl From<crate::store::StoreError> for ApiError {
             E::Duplicate(message) => ApiError::Conflict(message),
             E::AlreadyResolved { .. } => ApiError::Conflict(error.to_string()),
             E::Ledger(rule) => ApiError::Budget(rule.to_string()),
-            E::Refused(rule) => ApiError::from(rule),
+            // One mapping of access rules, the services' (a plain lack of role is 403; a
+            // rule that explains itself is shown as it is).
+            E::Refused(rule) => crate::services::ServiceError::from(rule).into(),
             E::Invalid(message) => ApiError::Validation(message),
             E::Unavailable(ref cause) => {
                 tracing::warn!(error = %cause, "database unavailable");

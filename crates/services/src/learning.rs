@@ -11,7 +11,8 @@ use store::{
     Store, StoreError,
 };
 
-/// Checks the cause of a recovery just logged; returns the items it now feeds.
+/// Checks the cause of a stored recovery (read back by id); returns the items it now feeds.
+/// The same check as [`after_logged`], for callers that hold only the recovery's id.
 pub async fn after_recovery(
     store: &Store,
     organisation_id: i64,
@@ -19,23 +20,15 @@ pub async fn after_recovery(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, StoreError> {
     let row = store.recovery(organisation_id, recovery_id).await?;
-    let mut fed = Vec::new();
-    for location in [Some(row.location_id), None] {
-        if let Some(item) = evaluate(
-            store,
-            organisation_id,
-            location,
-            &row.category,
-            &row.touchpoint,
-            row.budget_date,
-            now,
-        )
-        .await?
-        {
-            fed.push(item);
-        }
-    }
-    Ok(fed)
+    let thresholds = store.learning_thresholds(organisation_id).await?;
+    let cause = Cause {
+        organisation_id,
+        location_id: row.location_id,
+        category: &row.category,
+        touchpoint: &row.touchpoint,
+        budget_date: row.budget_date,
+    };
+    after_logged(store, &cause, &thresholds, now).await
 }
 
 /// The cause of a recovery just logged, as the log-a-recovery use case already knows it.
@@ -49,7 +42,7 @@ pub struct Cause<'a> {
     pub budget_date: NaiveDate,
 }
 
-/// [`after_recovery`] for the logging path, in at most two statements: one probe reads, for
+/// Checks the cause of a recovery just logged, in at most two statements: one probe reads, for
 /// the cause at its location and across the organisation, the open item and the count in
 /// the window; one statement links the window to whichever items are open. Only when a
 /// scope without an item crosses its threshold does it go on to propose one (once per cause

@@ -8,9 +8,9 @@ use domain::{
     budget_day::local_date,
     ledger::{reversal_reason, Resolution},
     money::{parse_amount, Currency},
-    org::{Role, TaxonomyKind},
+    org::Role,
     policy::{resolve_allowance, Holder},
-    recovery::{NewRecovery, RecoveryForm, Taxonomy},
+    recovery::{NewRecovery, RecoveryForm},
 };
 use store::{
     ledger::{
@@ -50,18 +50,8 @@ pub async fn log_recovery(
     let context = store.log_context(org, actor.person_id).await?;
     let currency = Currency::parse(&context.currency)
         .map_err(|e| ServiceError::Store(store::StoreError::Invalid(e.to_string())))?;
-    let rows = store.taxonomy(org).await?;
-    let codes = |kind: TaxonomyKind| {
-        rows.iter()
-            .filter(|r| r.kind == kind.as_str())
-            .map(|r| r.code.clone())
-            .collect()
-    };
-    let taxonomy = Taxonomy {
-        categories: codes(TaxonomyKind::Category),
-        touchpoints: codes(TaxonomyKind::Touchpoint),
-        max_amount_major: context.max_amount_major,
-    };
+    let taxonomy =
+        store::organisations::form_taxonomy(&store.taxonomy(org).await?, context.max_amount_major);
     let recovery = NewRecovery::parse(form, &taxonomy, currency, now).map_err(|errors| {
         ServiceError::Fields(
             errors

@@ -146,7 +146,6 @@ struct StoredRecovery {
 #[derive(Clone, Debug)]
 pub struct LogContext {
     pub location_id: i64,
-    pub location_name: String,
     pub team_id: Option<i64>,
     pub currency: String,
     pub time_zone: chrono_tz::Tz,
@@ -180,6 +179,18 @@ fn check_key(key: &str) -> Result<(), StoreError> {
         )));
     }
     Ok(())
+}
+
+/// Checks a recovery's request key and returns the fingerprint stored with it: the client's
+/// as sent when given, else who pays and what was recorded.
+fn recovery_hash(request: &RecordRecovery) -> Result<String, StoreError> {
+    check_key(&request.idempotency_key)?;
+    Ok(request.fingerprint.clone().unwrap_or_else(|| {
+        fingerprint(&RecoveryBody {
+            person_id: request.person_id,
+            recovery: &request.recovery,
+        })
+    }))
 }
 
 const BUDGET_DAY_COLUMNS: &str =
@@ -230,47 +241,26 @@ impl Store {
         person_id: i64,
         when: BudgetWhen,
     ) -> Result<(BudgetContext, NaiveDate), StoreError> {
-        let row: Option<(i64, Option<i64>, String, String, bool, i64)> = dispatch!(self, pool => {
-            sqlx::query_as(
-                "SELECT p.location_id, p.team_id, l.currency, l.time_zone, p.active, o.max_amount_major
-                 FROM people p JOIN locations l ON l.id = p.location_id
-                 JOIN organisations o ON o.id = p.organisation_id
-                 WHERE p.id = $1 AND p.organisation_id = $2",
-            )
-            .bind(person_id)
-            .bind(organisation_id)
-            .fetch_optional(pool)
-            .await?
-        });
-        let (location_id, team_id, currency, zone, active, max_amount_major) =
-            row.ok_or(StoreError::NotFound("person"))?;
-        if !active {
-            return Err(StoreError::Invalid(
-                "this person is deactivated".to_string(),
-            ));
-        }
-        let time_zone = parse_time_zone(&zone).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let context = self.log_context(organisation_id, person_id).await?;
         let date = match when {
-            BudgetWhen::At(instant) => local_date(instant, time_zone),
+            BudgetWhen::At(instant) => local_date(instant, context.time_zone),
             BudgetWhen::On(date) => date,
         };
         let roles = self.roles_of(organisation_id, person_id).await?;
         let holder = Holder {
             person_id,
-            team_id,
+            team_id: context.team_id,
             roles: roles.into_iter().map(|(role, _)| role).collect(),
         };
-        let policies = self.policies(organisation_id).await?;
-        let boosts = self.boosts(organisation_id, date).await?;
-        let allowance = resolve_allowance(&holder, &policies, &boosts, date);
+        let (policies, boosts) = self.allowance_rules(organisation_id, date).await?;
         Ok((
             BudgetContext {
-                location_id,
-                team_id,
-                currency,
-                allowance,
-                time_zone,
-                max_amount_major,
+                location_id: context.location_id,
+                team_id: context.team_id,
+                allowance: resolve_allowance(&holder, &policies, &boosts, date),
+                currency: context.currency,
+                time_zone: context.time_zone,
+                max_amount_major: context.max_amount_major,
             },
             date,
         ))
@@ -284,7 +274,6 @@ impl Store {
     ) -> Result<LogContext, StoreError> {
         type Row = (
             i64,
-            String,
             Option<i64>,
             String,
             String,
@@ -296,7 +285,7 @@ impl Store {
         );
         let row: Option<Row> = dispatch!(self, pool => {
             sqlx::query_as(
-                "SELECT p.location_id, l.name, p.team_id, l.currency, l.time_zone, p.active, o.max_amount_major,
+                "SELECT p.location_id, p.team_id, l.currency, l.time_zone, p.active, o.max_amount_major,
                         s.window_days, s.location_occurrences, s.organisation_occurrences
                  FROM people p JOIN locations l ON l.id = p.location_id
                  JOIN organisations o ON o.id = p.organisation_id
@@ -308,18 +297,8 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let (
-            location_id,
-            location_name,
-            team_id,
-            currency,
-            zone,
-            active,
-            max,
-            window,
-            here,
-            everywhere,
-        ) = row.ok_or(StoreError::NotFound("person"))?;
+        let (location_id, team_id, currency, zone, active, max, window, here, everywhere) =
+            row.ok_or(StoreError::NotFound("person"))?;
         if !active {
             return Err(StoreError::Invalid(
                 "this person is deactivated".to_string(),
@@ -331,7 +310,6 @@ impl Store {
         };
         Ok(LogContext {
             location_id,
-            location_name,
             team_id,
             currency,
             time_zone: parse_time_zone(&zone).map_err(|e| StoreError::Invalid(e.to_string()))?,
@@ -352,13 +330,7 @@ impl Store {
         request: &RecordRecovery,
         now: DateTime<Utc>,
     ) -> Result<RecoveryReceipt, StoreError> {
-        check_key(&request.idempotency_key)?;
-        let hash = request.fingerprint.clone().unwrap_or_else(|| {
-            fingerprint(&RecoveryBody {
-                person_id: request.person_id,
-                recovery: &request.recovery,
-            })
-        });
+        let hash = recovery_hash(request)?;
         if let Some(receipt) = self
             .replay_recovery(request.organisation_id, &request.idempotency_key, &hash)
             .await?
@@ -389,13 +361,7 @@ impl Store {
         budget: &BudgetContext,
         now: DateTime<Utc>,
     ) -> Result<RecoveryReceipt, StoreError> {
-        check_key(&request.idempotency_key)?;
-        let hash = request.fingerprint.clone().unwrap_or_else(|| {
-            fingerprint(&RecoveryBody {
-                person_id: request.person_id,
-                recovery: &request.recovery,
-            })
-        });
+        let hash = recovery_hash(request)?;
         let budget_date = local_date(request.recovery.occurred_at, budget.time_zone);
         self.write_recovery(request, hash, budget, budget_date, now)
             .await

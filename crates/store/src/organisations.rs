@@ -11,6 +11,7 @@ use domain::{
     money::Currency,
     org::{default_taxonomy, Industry, Role, RoleGrant, TaxonomyKind},
     policy::{Boost, BudgetPolicy, PolicyScope},
+    recovery::Taxonomy,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -81,6 +82,22 @@ pub struct TaxonomyRow {
     pub code: String,
     pub label: String,
     pub position: i64,
+}
+
+/// What a recovery form is checked against: the active category and touchpoint codes among
+/// `rows` (from [`Store::taxonomy`]) and the organisation's largest amount.
+pub fn form_taxonomy(rows: &[TaxonomyRow], max_amount_major: i64) -> Taxonomy {
+    let codes = |kind: TaxonomyKind| {
+        rows.iter()
+            .filter(|r| r.kind == kind.as_str())
+            .map(|r| r.code.clone())
+            .collect()
+    };
+    Taxonomy {
+        categories: codes(TaxonomyKind::Category),
+        touchpoints: codes(TaxonomyKind::Touchpoint),
+        max_amount_major,
+    }
 }
 
 fn scope_columns(

@@ -310,15 +310,8 @@ impl Store {
         organisation_id: i64,
         recovery_id: i64,
     ) -> Result<RecoveryRow, StoreError> {
-        let sql = format!("{RECOVERY_SELECT} WHERE r.organisation_id = $1 AND r.id = $2");
-        dispatch!(self, pool => {
-            sqlx::query_as(&sql)
-                .bind(organisation_id)
-                .bind(recovery_id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("recovery"))
-        })
+        self.recovery_in_scope(organisation_id, recovery_id, None)
+            .await
     }
 
     /// One recovery of the organisation, only if it is at a location of `scope` (`None`: any
@@ -367,15 +360,9 @@ impl Store {
         organisation_id: i64,
         location_id: Option<i64>,
     ) -> Result<Vec<RecoveryRow>, StoreError> {
-        let sql = format!(
-            "{RECOVERY_SELECT}
-             WHERE r.organisation_id = $1 AND r.excess_minor > 0 AND d.id IS NULL
-               AND ($2 IS NULL OR r.location_id = $2)
-             ORDER BY r.recorded_at, r.id"
-        );
-        Ok(dispatch!(self, pool => {
-            sqlx::query_as(&sql).bind(organisation_id).bind(location_id).fetch_all(pool).await?
-        }))
+        let one = location_id.map(|id| [id]);
+        self.pending_in_scope(organisation_id, one.as_ref().map(|ids| &ids[..]))
+            .await
     }
 
     /// Spend per team between two local dates (inclusive), optionally for one location.

@@ -27,9 +27,9 @@ use app::{
     domain::{
         budget_day::parse_time_zone,
         money::Currency,
-        org::{Industry, Role, TaxonomyKind},
+        org::{Industry, Role},
         policy::{BudgetPolicy, PolicyScope},
-        recovery::{NewRecovery, RecoveryForm, Taxonomy},
+        recovery::{NewRecovery, RecoveryForm},
     },
     store::{
         ledger::RecordRecovery,
@@ -269,18 +269,10 @@ async fn store_ceiling(
     org: &LoadOrganisation,
     shape: &LoadShape,
 ) -> Result<Figures> {
-    let rows = store.taxonomy(org.organisation_id).await?;
-    let codes = |kind: TaxonomyKind| {
-        rows.iter()
-            .filter(|r| r.kind == kind.as_str())
-            .map(|r| r.code.clone())
-            .collect()
-    };
-    let taxonomy = Arc::new(Taxonomy {
-        categories: codes(TaxonomyKind::Category),
-        touchpoints: codes(TaxonomyKind::Touchpoint),
-        max_amount_major: app::domain::money::DEFAULT_MAX_AMOUNT_MAJOR,
-    });
+    let taxonomy = Arc::new(app::store::organisations::form_taxonomy(
+        &store.taxonomy(org.organisation_id).await?,
+        app::domain::money::DEFAULT_MAX_AMOUNT_MAJOR,
+    ));
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!("{e}"))?;
     let (store, organisation_id) = (store.clone(), org.organisation_id);
     let people: Arc<Vec<i64>> = Arc::new(org.people.iter().map(|(_, id)| *id).collect());
