@@ -86,7 +86,7 @@ pub(crate) mod server {
         caller: &Caller,
         person_id: i64,
     ) -> Result<crate::store::organisations::Person, ApiError> {
-        Ok(crate::services::roles::administrable(store, &caller.actor(), person_id).await?)
+        Ok(crate::services::roles::administrable(store, &caller.actor, person_id).await?)
     }
 
     /// Appends one administrative change to the organisation's audit log.
@@ -450,7 +450,7 @@ pub async fn set_budget_policy(scope: String, daily: String, cap: String) -> Res
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     crate::services::budgets::set_policy(
         &request.state.store,
-        &caller.actor(),
+        &caller.actor,
         &scope,
         &daily,
         &cap,
@@ -474,7 +474,7 @@ pub async fn add_budget_boost(
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     crate::services::budgets::add_boost(
         &request.state.store,
-        &caller.actor(),
+        &caller.actor,
         crate::services::budgets::BoostForm {
             scope: &scope,
             from: &from,
@@ -691,7 +691,7 @@ async fn change_role(
     // Roles are read on every request, so the change applies at once; no session to touch.
     crate::services::roles::change_role(
         &request.state.store,
-        &caller.actor(),
+        &caller.actor,
         person_id,
         &role,
         &location_id,

@@ -40,7 +40,7 @@ pub async fn approval_queue() -> Result<Vec<PendingRequest>, ApiError> {
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     let store = &request.state.store;
-    let waiting = crate::services::approvals::queue(store, &caller.actor(), request.now).await?;
+    let waiting = crate::services::approvals::queue(store, &caller.actor, request.now).await?;
     if waiting.is_empty() {
         return Ok(Vec::new());
     }
@@ -121,7 +121,7 @@ pub async fn resolve_request(
     let (receipt, row, currency) = crate::services::ledger::resolve(
         &request.state.store,
         &request.state.events,
-        &caller.actor(),
+        &caller.actor,
         crate::services::ledger::Decision {
             recovery_id,
             decision: &decision,

@@ -10,39 +10,35 @@ use leptos::prelude::*;
 use super::error::ApiError;
 use crate::{
     auth::session::{self, is_live},
-    domain::{
-        access::Grants,
-        org::{Role, RoleGrant},
-    },
+    domain::org::{Role, RoleGrant},
+    services::Actor,
     state::AppState,
     store::accounts::SessionRow,
 };
 
-/// The person on whose behalf a request runs, with what their roles allow.
+/// The person on whose behalf a request runs: the use cases' [`Actor`] (who, where, which
+/// grants) plus what only the web session knows.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub session_id: i64,
-    pub organisation_id: i64,
-    pub person_id: i64,
     pub display_name: String,
-    pub home_location_id: i64,
-    pub grants: Vec<RoleGrant>,
     /// Set when the request comes from a shared tablet.
     pub tablet_location_id: Option<i64>,
+    pub actor: Actor,
+}
+
+impl std::ops::Deref for Caller {
+    type Target = Actor;
+
+    fn deref(&self) -> &Actor {
+        &self.actor
+    }
 }
 
 impl Caller {
     /// Holds `role` (or a higher one) somewhere in the organisation.
     pub fn has(&self, role: Role) -> bool {
-        self.grants.iter().any(|grant| grant.role >= role)
-    }
-
-    pub fn require(&self, role: Role) -> Result<(), ApiError> {
-        if self.has(role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        self.access().anywhere(role)
     }
 
     /// Holds `role` (or higher) for this location, or organisation-wide.
@@ -61,30 +57,6 @@ impl Caller {
     /// The locations where the caller holds `role`; `None` means every location.
     pub fn scope_of(&self, role: Role) -> Option<Vec<i64>> {
         self.access().scope_of(role)
-    }
-
-    /// The caller as the use cases (`services`) see them.
-    pub fn actor(&self) -> crate::services::Actor {
-        crate::services::Actor {
-            organisation_id: self.organisation_id,
-            person_id: self.person_id,
-            grants: self.grants.clone(),
-        }
-    }
-
-    /// The caller's grants, as the access rules (`domain::access`) read them.
-    pub fn access(&self) -> Grants<'_> {
-        Grants(&self.grants)
-    }
-
-    /// Holds `role` (or higher) organisation-wide: a grant for one location never acts for
-    /// the whole organisation.
-    pub fn require_org_wide(&self, role: Role) -> Result<(), ApiError> {
-        if self.access().organisation_wide(role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
     }
 }
 
@@ -216,12 +188,14 @@ impl Request {
             .collect();
         Ok(Some(Caller {
             session_id: row.id,
-            organisation_id: row.organisation_id,
-            person_id,
             display_name: person.display_name,
-            home_location_id: person.location_id,
-            grants,
             tablet_location_id: row.tablet_location_id,
+            actor: Actor {
+                organisation_id: row.organisation_id,
+                person_id,
+                home_location_id: person.location_id,
+                grants,
+            },
         }))
     }
 
@@ -258,7 +232,7 @@ impl Request {
 pub async fn caller_with(role: Role) -> Result<(Request, Caller), ApiError> {
     let request = request().await?;
     let caller = request.caller().await?;
-    caller.require(role)?;
+    caller.actor.require(role)?;
     Ok((request, caller))
 }
 
@@ -267,6 +241,6 @@ pub async fn caller_with(role: Role) -> Result<(Request, Caller), ApiError> {
 pub async fn caller_org_wide(role: Role) -> Result<(Request, Caller), ApiError> {
     let request = request().await?;
     let caller = request.caller().await?;
-    caller.require_org_wide(role)?;
+    caller.actor.require_org_wide(role)?;
     Ok((request, caller))
 }

@@ -694,7 +694,7 @@ pub async fn reverse_entry(
     let (receipt, row, currency) = crate::services::ledger::reverse(
         &request.state.store,
         &request.state.events,
-        &caller.actor(),
+        &caller.actor,
         recovery_id,
         &reason,
         &idempotency_key,
@@ -787,7 +787,7 @@ pub async fn spot_check(recovery_id: i64, verdict: String, note: String) -> Resu
         crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
     crate::services::ledger::spot_check(
         &request.state.store,
-        &caller.actor(),
+        &caller.actor,
         recovery_id,
         &verdict,
         &note,

@@ -365,7 +365,7 @@ pub async fn log_recovery(
     let logged = crate::services::ledger::log_recovery(
         &request.state.store,
         &request.state.events,
-        &caller.actor(),
+        &caller.actor,
         &idempotency_key,
         &form,
         request.now,

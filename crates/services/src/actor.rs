@@ -13,6 +13,8 @@ use crate::ServiceError;
 pub struct Actor {
     pub organisation_id: i64,
     pub person_id: i64,
+    /// The person's home location: where "today" is reckoned for them.
+    pub home_location_id: i64,
     pub grants: Vec<RoleGrant>,
 }
 
@@ -27,6 +29,7 @@ impl Actor {
             Ok(person) if person.active => Ok(Some(Actor {
                 organisation_id,
                 person_id,
+                home_location_id: person.location_id,
                 grants: store.grants_of(organisation_id, person_id).await?,
             })),
             Ok(_) | Err(StoreError::NotFound(_)) => Ok(None),

@@ -24,6 +24,9 @@ pub enum ServiceError {
     /// Done already, or done differently before.
     #[error("{0}")]
     Conflict(String),
+    /// Stored data the rules cannot read (a bug or a hand-edited database): ours to fix.
+    #[error("inconsistent data: {0}")]
+    Internal(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -63,9 +66,10 @@ impl ServiceError {
     pub fn is_internal(&self) -> bool {
         matches!(
             self,
-            ServiceError::Store(
-                StoreError::Database(_) | StoreError::Config(_) | StoreError::Migration(_)
-            )
+            ServiceError::Internal(_)
+                | ServiceError::Store(
+                    StoreError::Database(_) | StoreError::Config(_) | StoreError::Migration(_)
+                )
         )
     }
 }

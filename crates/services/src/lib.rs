@@ -5,15 +5,23 @@
 //! and the simulator call these; none of it knows about leptos or axum.
 
 pub mod actor;
+pub mod admin;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod budgets;
+pub mod console;
 pub mod error;
 pub mod events;
+pub mod export;
+pub mod front_line;
+pub mod improvements;
 pub mod learning;
 pub mod ledger;
 pub mod roles;
+pub mod scope;
+pub mod session;
+pub mod summary;
 
 pub use actor::Actor;
 pub use error::ServiceError;

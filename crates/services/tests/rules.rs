@@ -112,6 +112,7 @@ async fn world(kind: Kind) -> World {
         actors.push(Actor {
             organisation_id: org,
             person_id: person.id,
+            home_location_id: lisbon,
             grants: vec![RoleGrant {
                 role,
                 location_id: Some(lisbon),
