@@ -12,8 +12,6 @@ pub use ::domain;
 #[cfg(feature = "ssr")]
 pub use services::events;
 #[cfg(feature = "ssr")]
-pub mod export;
-#[cfg(feature = "ssr")]
 pub use services::learning;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -22,8 +20,10 @@ pub mod state;
 pub use ::services;
 #[cfg(feature = "ssr")]
 pub use ::store;
+/// The monthly summary's computation (`summary::compute`), as the store tests and the bench
+/// call it; the use cases behind the page are `services::summary`.
 #[cfg(feature = "ssr")]
-pub mod summary;
+pub use services::summary;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

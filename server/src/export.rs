@@ -1,11 +1,12 @@
 //! `GET /summary/export/{recoveries.csv|tables.csv}?month=2026-10&location=all`: the monthly
-//! summary's CSV exports, for managers (their scope) and leadership.
+//! summary's CSV exports, for managers (their scope) and leadership. The export, with its
+//! role and scope checks, is `services::export::summary_export`.
 
 use std::{collections::HashMap, net::SocketAddr};
 
 use app::{
-    api::caller::Request,
-    export::{summary_export, Export},
+    api::{caller::Request, error::ApiError},
+    services::export::{summary_export, Export},
     state::AppState,
 };
 use axum::{
@@ -31,7 +32,15 @@ pub async fn summary_csv(
         now: chrono::Utc::now(),
     };
     let field = |key: &str| query.get(key).map_or("", String::as_str);
-    match summary_export(&request, what, field("month"), field("location")).await {
+    let export = async {
+        let caller = request.caller().await?;
+        let (month, location) = (field("month"), field("location"));
+        let store = &request.state.store;
+        Ok::<_, ApiError>(
+            summary_export(store, &caller.actor, request.now, what, month, location).await?,
+        )
+    };
+    match export.await {
         Ok((file_name, body)) => {
             let disposition = format!("attachment; filename=\"{file_name}\"");
             (

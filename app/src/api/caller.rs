@@ -8,13 +8,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use super::error::ApiError;
-use crate::{
-    auth::session::{self, is_live},
-    domain::org::{Role, RoleGrant},
-    services::Actor,
-    state::AppState,
-    store::accounts::SessionRow,
-};
+use crate::{auth::session, domain::org::Role, services::Actor, state::AppState};
 
 /// The person on whose behalf a request runs: the use cases' [`Actor`] (who, where, which
 /// grants) plus what only the web session knows.
@@ -69,15 +63,6 @@ pub struct Request {
     pub now: DateTime<Utc>,
 }
 
-/// What the session cookie amounts to.
-pub enum SessionState {
-    None,
-    Personal(SessionRow, Caller),
-    /// A shared tablet with nobody's turn running: only the picker is available.
-    TabletIdle(SessionRow),
-    TabletActing(SessionRow, Caller),
-}
-
 pub async fn request() -> Result<Request, ApiError> {
     let state = use_context::<AppState>().ok_or(ApiError::Internal)?;
     let headers: HeaderMap = leptos_axum::extract()
@@ -115,96 +100,30 @@ impl Request {
             .find_map(session::token_from_cookie_header)
     }
 
-    pub async fn session(&self) -> Result<SessionState, ApiError> {
-        let Some(token) = self.session_token() else {
-            return Ok(SessionState::None);
-        };
-        let store = &self.state.store;
-        let Some(row) = store
-            .session_by_token_hash(&session::token_hash(token))
-            .await?
-        else {
-            return Ok(SessionState::None);
-        };
-        let limits = &self.state.session_limits;
-        let tablet = row.tablet_location_id.is_some();
-        if !is_live(
-            limits,
-            tablet,
-            row.last_seen_at,
-            row.expires_at,
-            row.revoked_at.is_some(),
+    /// The signed-in caller (the person acting, on a shared tablet), if any.
+    pub async fn signed_in(&self) -> Result<Option<Caller>, ApiError> {
+        use crate::services::session::{self, Session};
+        let session = session::current(
+            &self.state.store,
+            &self.state.session_limits,
+            self.session_token(),
             self.now,
-        ) {
-            return Ok(SessionState::None);
-        }
-        // Writing last_seen on every request would make every read a write; once a minute is
-        // precise enough for an idle limit measured in hours.
-        if self.now - row.last_seen_at > chrono::Duration::minutes(1) {
-            store.touch_session(row.id, self.now).await?;
-        }
-        if tablet {
-            let acting = match (row.acting_person_id, row.acting_until) {
-                (Some(person_id), Some(until)) if until > self.now => Some(person_id),
-                _ => None,
-            };
-            return match acting {
-                Some(person_id) => {
-                    // Each action keeps the turn alive.
-                    let until = self.now + limits.tablet_turn_idle;
-                    store
-                        .set_acting_person(row.id, Some((person_id, until)))
-                        .await?;
-                    match self.caller_for(&row, person_id).await? {
-                        Some(caller) => Ok(SessionState::TabletActing(row, caller)),
-                        None => Ok(SessionState::TabletIdle(row)),
-                    }
-                }
-                None => Ok(SessionState::TabletIdle(row)),
-            };
-        }
-        match self.caller_for(&row, row.person_id).await? {
-            Some(caller) => Ok(SessionState::Personal(row, caller)),
-            None => Ok(SessionState::None),
-        }
-    }
-
-    /// The caller for a person of the session's organisation, or None if deactivated.
-    async fn caller_for(
-        &self,
-        row: &SessionRow,
-        person_id: i64,
-    ) -> Result<Option<Caller>, ApiError> {
-        let store = &self.state.store;
-        let person = store.person(row.organisation_id, person_id).await?;
-        if !person.active {
-            return Ok(None);
-        }
-        let grants = store
-            .roles_of(row.organisation_id, person_id)
-            .await?
-            .into_iter()
-            .map(|(role, location_id)| RoleGrant { role, location_id })
-            .collect();
-        Ok(Some(Caller {
-            session_id: row.id,
-            display_name: person.display_name,
-            tablet_location_id: row.tablet_location_id,
-            actor: Actor {
-                organisation_id: row.organisation_id,
-                person_id,
-                home_location_id: person.location_id,
-                grants,
-            },
-        }))
+        )
+        .await?;
+        Ok(match session {
+            Session::Personal(row, signed) | Session::TabletActing(row, signed) => Some(Caller {
+                session_id: row.id,
+                display_name: signed.display_name,
+                tablet_location_id: row.tablet_location_id,
+                actor: signed.actor,
+            }),
+            Session::TabletIdle(_) | Session::None => None,
+        })
     }
 
     /// The signed-in caller, or `Unauthenticated`.
     pub async fn caller(&self) -> Result<Caller, ApiError> {
-        match self.session().await? {
-            SessionState::Personal(_, caller) | SessionState::TabletActing(_, caller) => Ok(caller),
-            SessionState::TabletIdle(_) | SessionState::None => Err(ApiError::SignInRequired),
-        }
+        self.signed_in().await?.ok_or(ApiError::SignInRequired)
     }
 
     /// A plain HTML form post (no JavaScript): the answer should be a page, not JSON.

@@ -5,15 +5,21 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
     budget_day::{local_date, parse_time_zone},
-    money::Currency,
+    ledger::ResolutionKind,
+    money::{format_minor, format_with_code, Currency},
     org::Role,
 };
 use store::{
     queries::{BudgetView, RecoveryFilter, RecoveryRow},
     Store, StoreError,
 };
+use views::approvals::PendingRequest;
 
-use crate::{Actor, ServiceError};
+use crate::{
+    events::LedgerEvents,
+    ledger::{resolve, Decision},
+    Actor, ServiceError,
+};
 
 /// One request waiting for a decision.
 #[derive(Clone, Debug)]
@@ -80,4 +86,99 @@ pub async fn queue(
         });
     }
     Ok(out)
+}
+
+/// Requests waiting in the actor's supervision, oldest first, as the queue page shows them:
+/// each with its context, the person's budget today, their last few recoveries and a fresh
+/// idempotency key for deciding on it. The role and scope are checked by [`queue`].
+#[tracing::instrument(name = "approvals::pending_requests", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
+pub async fn pending_requests(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<PendingRequest>, ServiceError> {
+    let waiting = queue(store, actor, now).await?;
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let taxonomy = store.taxonomy(actor.organisation_id).await?;
+    let label = |kind: &str, code: &str| {
+        taxonomy
+            .iter()
+            .find(|t| t.kind == kind && t.code == code)
+            .map_or_else(|| code.to_string(), |t| t.label.clone())
+    };
+    Ok(waiting
+        .into_iter()
+        .map(|w| {
+            let (row, currency, zone) = (&w.row, w.currency, w.time_zone);
+            let money = |minor| format_with_code(minor, currency);
+            let recent = w
+                .recent
+                .iter()
+                .map(|r| {
+                    let own = Currency::parse(&r.currency).unwrap_or(currency);
+                    format!(
+                        "{} · {} · {} · {}",
+                        r.budget_date.format("%a %d %b"),
+                        label("category", &r.category),
+                        format_with_code(r.amount_minor, own),
+                        r.status().label()
+                    )
+                })
+                .collect();
+            PendingRequest {
+                recovery_id: row.id,
+                person: row.person_name.clone(),
+                when: row
+                    .occurred_at
+                    .with_timezone(&zone)
+                    .format("%a %d %b %H:%M")
+                    .to_string(),
+                what: match row.description.as_str() {
+                    "" => label("category", &row.category),
+                    text => format!("{} — {text}", label("category", &row.category)),
+                },
+                done: label("remedy", &row.remedy),
+                amount: money(row.amount_minor),
+                covered: money(row.covered_minor),
+                excess: money(row.excess_minor),
+                excess_plain: format_minor(row.excess_minor, currency),
+                reaction: row.reaction.clone(),
+                touchpoint: label("touchpoint", &row.touchpoint),
+                customer_ref: row.customer_ref.clone(),
+                cause: row.cause.as_deref().map(|c| label("cause", c)),
+                budget_today: format!(
+                    "{} left of {} today",
+                    money(w.budget.remaining_minor),
+                    money(w.budget.allowance_minor)
+                ),
+                from_previous_day: row.budget_date < w.today,
+                recent,
+                decision_key: crate::auth::session::new_token()[..32].to_string(),
+            }
+        })
+        .collect())
+}
+
+/// Decides on a request (see [`crate::ledger::resolve`], which checks the role and scope)
+/// and says what was done, e.g. "Approved 12.00 EUR for Ana.".
+#[tracing::instrument(name = "approvals::decide", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
+pub async fn decide(
+    store: &Store,
+    events: &LedgerEvents,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    decision: Decision<'_>,
+) -> Result<String, ServiceError> {
+    let (receipt, row, currency) = resolve(store, events, actor, decision, now).await?;
+    let approved = format_with_code(receipt.approved_minor, currency);
+    Ok(match receipt.outcome {
+        ResolutionKind::Approved => format!("Approved {approved} for {}.", row.person_name),
+        ResolutionKind::PartlyApproved => format!(
+            "Approved {approved} of the request for {}.",
+            row.person_name
+        ),
+        ResolutionKind::Denied => format!("Denied {}'s request.", row.person_name),
+    })
 }

@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod roles;
 pub mod scope;
 pub mod session;
+pub mod status;
 pub mod summary;
 
 pub use actor::Actor;

@@ -55,6 +55,7 @@ pub async fn change_role(
         }
     }
     may_change_role(actor.access(), role, location_id)?;
+    // Roles are read on every request, so the change applies at once; no session to touch.
     if grant {
         store
             .grant_role(org, person_id, role, location_id, now)

@@ -58,15 +58,13 @@ pub async fn locations_for(
 }
 
 pub fn currency_of(location: &Location) -> Result<Currency, ServiceError> {
-    Currency::parse(&location.currency).map_err(|e| {
-        ServiceError::Internal(format!("location {}: {e}", location.id))
-    })
+    Currency::parse(&location.currency)
+        .map_err(|e| ServiceError::Internal(format!("location {}: {e}", location.id)))
 }
 
 pub fn zone_of(location: &Location) -> Result<Tz, ServiceError> {
-    parse_time_zone(&location.time_zone).map_err(|e| {
-        ServiceError::Internal(format!("location {}: {e}", location.id))
-    })
+    parse_time_zone(&location.time_zone)
+        .map_err(|e| ServiceError::Internal(format!("location {}: {e}", location.id)))
 }
 
 /// The organisation's list of one kind, as choices.

@@ -7,7 +7,8 @@
 //! (back-dated, huge, zero, malformed, replayed, with another person's key), deciding all,
 //! part or deny (own requests included, other locations' and organisations' too),
 //! reversing, setting policies and boosts (own included), granting and taking away roles,
-//! reading the approval queue —
+//! opening improvement items and linking recoveries to them (other locations' and
+//! organisations' included), reading every screen and export (`views`) —
 //! each by a random person of either organisation, with the clock moving on between them.
 //! Every action runs through the services layer, exactly as the server functions call it.
 //!
@@ -18,7 +19,9 @@
 //! * that every acknowledged recovery is stored exactly once, and nothing else is;
 //! * that no input produced an internal error;
 //! * that every row the approval queue shows is of the reader's organisation and of a
-//!   location they supervise;
+//!   location they supervise, and that everything any screen or export shows is of the
+//!   reader's organisation and within the scope of the role it is read with (`views`);
+//! * that no figure adds two currencies (`views::check_currencies`);
 //! * for every action that succeeded, that the actor was allowed to do it — stated here
 //!   independently of `domain::access` (the scope they hold, never on themselves, a rank
 //!   above everyone a budget applies to, no grant beyond their own scope).
@@ -27,6 +30,8 @@
 //! and [`shrink`] removes actions that are not needed to reproduce it.
 
 use std::collections::HashMap;
+
+mod views;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{
@@ -96,6 +101,26 @@ pub enum Action {
     /// Read the approval queue: every row must be of the actor's organisation and of a
     /// location they supervise.
     ReadQueue { actor: Pick },
+    /// Read a screen or an export (`views::VIEWS` of them), with a location of either
+    /// organisation where the view takes one (None: the whole organisation).
+    Read {
+        actor: Pick,
+        view: u8,
+        location: Option<Pick>,
+    },
+    /// Open an improvement item for a recovery of either organisation, at a location of
+    /// either organisation (None: every location).
+    CreateItem {
+        actor: Pick,
+        target: Pick,
+        location: Option<Pick>,
+    },
+    /// Link a recovery of either organisation to an item of either organisation.
+    LinkItem {
+        actor: Pick,
+        item: Pick,
+        target: Pick,
+    },
     ChangeRole {
         actor: Pick,
         person: Pick,
@@ -197,7 +222,7 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_F00D_0000_4111);
     let mut actions = Vec::with_capacity(steps);
     for _ in 0..steps {
-        let action = match rng.gen_range(0..100) {
+        let action = match rng.gen_range(0..112) {
             0..=9 => Action::Advance {
                 minutes: match rng.gen_range(0..4) {
                     0 => rng.gen_range(1..60),
@@ -252,6 +277,21 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
                 scope: scope_pick(&mut rng),
                 extra: amount_text(&mut rng),
                 days: rng.gen_range(-2..5),
+            },
+            100..=105 => Action::Read {
+                actor: rng.gen(),
+                view: rng.gen_range(0..views::VIEWS),
+                location: rng.gen_bool(0.5).then(|| rng.gen()),
+            },
+            106..=107 => Action::CreateItem {
+                actor: rng.gen(),
+                target: rng.gen(),
+                location: rng.gen_bool(0.7).then(|| rng.gen()),
+            },
+            108..=109 => Action::LinkItem {
+                actor: rng.gen(),
+                item: rng.gen(),
+                target: rng.gen(),
             },
             _ => Action::ChangeRole {
                 actor: rng.gen(),
@@ -312,6 +352,10 @@ struct World {
     by_key: HashMap<(i64, String), usize>,
     now: DateTime<Utc>,
     keys: u64,
+    /// Each location's currency code.
+    currencies: HashMap<i64, &'static str>,
+    /// Improvement items: (organisation, item).
+    items: Vec<(i64, i64)>,
 }
 
 const PLACES: [(&str, &str, &str); 4] = [
@@ -347,6 +391,8 @@ async fn build_world(store: &Store, seed: u64, attempt: u32) -> Result<World, St
         by_key: HashMap::new(),
         now: start,
         keys: 0,
+        currencies: HashMap::new(),
+        items: Vec::new(),
     };
     for letter in ["a", "b"] {
         let slug = format!("sim-{seed}-{attempt}-{letter}");
@@ -391,6 +437,7 @@ async fn build_world(store: &Store, seed: u64, attempt: u32) -> Result<World, St
                 .await
                 .map_err(fail)?;
             world.locations.push((org, location.id));
+            world.currencies.insert(location.id, currency);
             here.push(location.id);
             for team in 0..rng.gen_range(1..=2) {
                 let team = store
@@ -696,6 +743,15 @@ async fn execute(
                     (format!("k{}-{}", world.keys, someone.person_id), fresh_form)
                 }
             };
+            // A new form names its key, so the views show which recovery they show.
+            let form = if form.description.ends_with(']') {
+                form
+            } else {
+                RecoveryForm {
+                    description: format!("{} [{key}]", form.description),
+                    ..form
+                }
+            };
             match services::ledger::log_recovery(store, events, &acting, &key, &form, now).await {
                 Ok(logged) => {
                     let receipt = logged.receipt;
@@ -965,6 +1021,89 @@ async fn execute(
                 Err(error) => service_refusal(&error).map(|()| Some(false)),
             }
         }
+        Action::Read {
+            actor,
+            view,
+            location,
+        } => {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
+                return Ok(None);
+            };
+            views::read(store, world, &someone, &actor, *view, *location).await
+        }
+        Action::CreateItem {
+            actor,
+            target,
+            location,
+        } => {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
+                return Ok(None);
+            };
+            let Some(recovery) = pick(&world.acknowledged, *target).cloned() else {
+                return Ok(None);
+            };
+            let place = location.and_then(|p| pick(&world.locations, p)).copied();
+            let form = services::improvements::NewImprovement {
+                title: "Simulated item",
+                problem: "Found by the simulator",
+                location_id: &place.map(|(_, id)| id.to_string()).unwrap_or_default(),
+                category: "",
+                touchpoint: "",
+                recovery_ids: &recovery.recovery_id.to_string(),
+            };
+            match services::improvements::create(store, &actor, now, &form).await {
+                Ok(item) => {
+                    let held = grants(store, &someone).await?;
+                    let owner = &world.people[recovery.person];
+                    let allowed_place = match place {
+                        Some((org, id)) => {
+                            org == someone.organisation_id && holds_at(&held, Role::Manager, id)
+                        }
+                        None => holds_org_wide(&held, Role::Manager),
+                    };
+                    if !allowed_place {
+                        return Err(format!(
+                            "person {} with grants {held:?} opened an improvement item at {place:?}",
+                            someone.person_id
+                        ));
+                    }
+                    linked_within(&someone, &held, &recovery, owner)?;
+                    world.items.push((someone.organisation_id, item));
+                    Ok(Some(true))
+                }
+                Err(error) => service_refusal(&error).map(|()| Some(false)),
+            }
+        }
+        Action::LinkItem {
+            actor,
+            item,
+            target,
+        } => {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
+                return Ok(None);
+            };
+            let (Some(&(item_org, item)), Some(recovery)) = (
+                pick(&world.items, *item),
+                pick(&world.acknowledged, *target).cloned(),
+            ) else {
+                return Ok(None);
+            };
+            let ids = recovery.recovery_id.to_string();
+            match services::improvements::link(store, &actor, now, item, &ids).await {
+                Ok(_) => {
+                    if item_org != someone.organisation_id {
+                        return Err(format!(
+                            "person {} linked to improvement item {item} of another organisation",
+                            someone.person_id
+                        ));
+                    }
+                    let held = grants(store, &someone).await?;
+                    linked_within(&someone, &held, &recovery, &world.people[recovery.person])?;
+                    Ok(Some(true))
+                }
+                Err(error) => service_refusal(&error).map(|()| Some(false)),
+            }
+        }
         Action::ChangeRole {
             actor,
             person,
@@ -1036,6 +1175,29 @@ async fn execute(
 
 /// A decision or reversal succeeded: the actor must be of the recovery's organisation, a
 /// supervisor (or above) at its location, and not its owner.
+/// A recovery linked to an improvement item is of the actor's organisation and at a
+/// location where they are a manager.
+fn linked_within(
+    actor: &Someone,
+    held: &[RoleGrant],
+    recovery: &Acknowledged,
+    owner: &Someone,
+) -> Result<(), String> {
+    if recovery.organisation_id != actor.organisation_id {
+        return Err(format!(
+            "person {} linked recovery {} of another organisation to an improvement item",
+            actor.person_id, recovery.recovery_id
+        ));
+    }
+    if !holds_at(held, Role::Manager, owner.location_id) {
+        return Err(format!(
+            "person {} with grants {held:?} linked recovery {} at location {} to an improvement item",
+            actor.person_id, recovery.recovery_id, owner.location_id
+        ));
+    }
+    Ok(())
+}
+
 fn allowed_on_recovery(
     actor: &Someone,
     held: &[RoleGrant],

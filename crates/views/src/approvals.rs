@@ -1,1 +1,30 @@
-//! approvals
+//! The supervisor's approval queue: each request waiting for a decision, with its context.
+
+use serde::{Deserialize, Serialize};
+
+/// A request waiting for a supervisor's decision, with what they need beside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRequest {
+    pub recovery_id: i64,
+    pub person: String,
+    pub when: String,
+    pub what: String,
+    pub done: String,
+    pub amount: String,
+    pub covered: String,
+    pub excess: String,
+    /// The excess as a plain number, for the "approve part" field.
+    pub excess_plain: String,
+    pub reaction: String,
+    pub touchpoint: String,
+    pub customer_ref: Option<String>,
+    pub cause: Option<String>,
+    pub budget_today: String,
+    /// The request belongs to an earlier local day of the person: it stays pending until
+    /// someone decides, and is flagged.
+    pub from_previous_day: bool,
+    /// The person's last few recoveries: "Tue 17 Nov · Noise · 10.00 · posted".
+    pub recent: Vec<String>,
+    /// A fresh idempotency key for deciding on this request from this page.
+    pub decision_key: String,
+}

@@ -274,6 +274,20 @@ impl FreshDatabase {
         })
     }
 
+    /// A throwaway database need not wait for the disk at each commit: the simulator checks
+    /// the rules, not durability, and runs thousands of seeds. (SQLite files are left as
+    /// the store opens them.)
+    pub async fn without_commit_flush(&self) -> Result<()> {
+        if let Place::Server { admin, name } = &self.place {
+            sqlx::query(&format!(
+                "ALTER DATABASE {name} SET synchronous_commit = off"
+            ))
+            .execute(admin)
+            .await?;
+        }
+        Ok(())
+    }
+
     pub async fn remove(self) -> Result<()> {
         match self.place {
             Place::File(path) => {

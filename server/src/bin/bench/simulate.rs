@@ -39,6 +39,7 @@ pub async fn run(sqlite: bool, postgres: Option<String>, shape: SimulateShape) -
     }
     if let Some(admin) = postgres {
         let database = FreshDatabase::postgres(&admin, "simulate").await?;
+        database.without_commit_flush().await?;
         let outcome = on("PostgreSQL", &database.url, shape).await;
         database.remove().await?;
         failed |= !outcome?;
