@@ -222,7 +222,7 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_F00D_0000_4111);
     let mut actions = Vec::with_capacity(steps);
     for _ in 0..steps {
-        let action = match rng.gen_range(0..112) {
+        let action = match rng.gen_range(0..140) {
             0..=9 => Action::Advance {
                 minutes: match rng.gen_range(0..4) {
                     0 => rng.gen_range(1..60),
@@ -278,17 +278,17 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
                 extra: amount_text(&mut rng),
                 days: rng.gen_range(-2..5),
             },
-            100..=105 => Action::Read {
+            100..=129 => Action::Read {
                 actor: rng.gen(),
                 view: rng.gen_range(0..views::VIEWS),
                 location: rng.gen_bool(0.5).then(|| rng.gen()),
             },
-            106..=107 => Action::CreateItem {
+            130..=133 => Action::CreateItem {
                 actor: rng.gen(),
                 target: rng.gen(),
                 location: rng.gen_bool(0.7).then(|| rng.gen()),
             },
-            108..=109 => Action::LinkItem {
+            134..=137 => Action::LinkItem {
                 actor: rng.gen(),
                 item: rng.gen(),
                 target: rng.gen(),
@@ -580,6 +580,21 @@ pub async fn run(
         check(store, &world)
             .await
             .map_err(|problem| fail(step, described, problem))?;
+    }
+    // At the end, when the ledger is fullest, everyone reads three screens or exports.
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x0005_EE00_0000_0000);
+    for person in 0..world.people.len() {
+        for _ in 0..3 {
+            let action = Action::Read {
+                actor: person as Pick,
+                view: rng.gen_range(0..views::VIEWS),
+                location: rng.gen_bool(0.5).then(|| rng.gen()),
+            };
+            let described = format!("after the last step: {action:?}");
+            execute(store, &events, &mut world, &action)
+                .await
+                .map_err(|problem| fail(actions.len(), described, problem))?;
+        }
     }
     tally.recoveries = world.acknowledged.len();
     Ok(tally)

@@ -101,6 +101,7 @@ pub(crate) async fn read(
             let query = views::console::ReviewQuery {
                 location: location.map(|id| id.to_string()).unwrap_or_default(),
                 from: (now.date_naive() - chrono::Duration::days(9)).to_string(),
+                to: (now.date_naive() + chrono::Duration::days(1)).to_string(),
                 ..Default::default()
             };
             shown!(
