@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use domain::{
-    budget_day::{local_date, parse_time_zone},
+    budget_day::local_date,
     learning::{
         effect, similarity, transition, Costs, Figures, ItemStatus, Occurrence, Thresholds, Total,
         Trend,
@@ -107,7 +108,7 @@ pub fn currency_of(
 ) -> Currency {
     location_id
         .and_then(|id| locations.iter().find(|l| l.id == id))
-        .and_then(|l| Currency::parse(&l.currency).ok())
+        .map(|l| l.currency)
         .unwrap_or(organisation)
 }
 
@@ -120,13 +121,13 @@ pub fn per_week(x100: i64) -> String {
 pub fn today(
     locations: &[Location],
     location_id: Option<i64>,
-    zone: &str,
+    zone: Tz,
     now: DateTime<Utc>,
 ) -> NaiveDate {
     let zone = location_id
         .and_then(|id| locations.iter().find(|l| l.id == id))
-        .map_or(zone, |l| l.time_zone.as_str());
-    parse_time_zone(zone).map_or(now.date_naive(), |z| local_date(now, z))
+        .map_or(zone, |l| l.time_zone);
+    local_date(now, zone)
 }
 
 /// The recurrence dates an item's effect is measured on: every recovery of its cause
@@ -181,7 +182,7 @@ pub async fn effect_of(
 pub struct Context {
     pub locations: Vec<Location>,
     pub currency: Currency,
-    pub zone: String,
+    pub zone: Tz,
     pub thresholds: Thresholds,
     /// The linked recoveries the viewer may see (read within `scope` by the store).
     pub links: Vec<LinkedRecovery>,
@@ -212,18 +213,12 @@ pub async fn context_for(
         .await?;
     Ok(Context {
         locations: store.locations(organisation_id).await?,
-        currency: Currency::parse(&organisation.currency)
-            .map_err(|e| ServiceError::Internal(format!("organisation {organisation_id}: {e}")))?,
+        currency: organisation.currency,
         zone: organisation.time_zone,
         thresholds: store.learning_thresholds(organisation_id).await?,
         links,
         scope,
     })
-}
-
-/// A stored currency code; one the product no longer knows is shown in `fallback`.
-pub fn currency_or(code: &str, fallback: Currency) -> Currency {
-    Currency::parse(code).unwrap_or(fallback)
 }
 
 /// An item's line in the queue (and the summary), with its effect once done.
@@ -238,13 +233,11 @@ pub async fn summary(
     let currency = currency_of(&cx.locations, item.location_id, cx.currency);
     // Per currency: the cost is never one currency added to another, and the priority
     // ranks by the cost in the item's own currency (docs/LEARNING.md).
-    let occurrences: Vec<(Currency, Occurrence)> = links
-        .iter()
-        .map(|l| (currency_or(&l.currency, currency), occurrence(l)))
-        .collect();
+    let occurrences: Vec<(Currency, Occurrence)> =
+        links.iter().map(|l| (l.currency, occurrence(l))).collect();
     let figures = Figures::in_currency(&occurrences, currency);
     let status = item.status()?;
-    let today = today(&cx.locations, item.location_id, &cx.zone, now);
+    let today = today(&cx.locations, item.location_id, cx.zone, now);
     let effect = effect_of(
         store,
         organisation_id,
@@ -355,7 +348,7 @@ pub async fn queue(
 
     // Signals: the current window and the one before it, for the trend.
     let thresholds = cx.thresholds;
-    let today = today(&cx.locations, None, &cx.zone, now);
+    let today = today(&cx.locations, None, cx.zone, now);
     let from = thresholds.window_start(today);
     let previous_to = from - chrono::Duration::days(1);
     let previous_from = thresholds.window_start(previous_to);
@@ -389,7 +382,7 @@ pub async fn queue(
                 .iter()
                 .map(|r| {
                     (
-                        currency_or(&r.currency, currency),
+                        r.currency,
                         Occurrence {
                             date: r.budget_date,
                             amount_minor: r.amount_minor,
@@ -408,7 +401,7 @@ pub async fn queue(
                 && c.category == group.category
                 && c.touchpoint == group.touchpoint
         }) {
-            cost.add_total(currency_or(&c.currency, currency), c.cost);
+            cost.add_total(c.currency, c.cost);
         }
         let before = previous
             .iter()
@@ -548,7 +541,7 @@ pub async fn item(
                 names
                     .get(&l.person_id)
                     .map_or("", |p| p.display_name.as_str()),
-                Total::of(l.amount_minor).format(currency_or(&l.currency, cx.currency)),
+                Total::of(l.amount_minor).format(l.currency),
                 l.severity
             )
         })
@@ -779,7 +772,7 @@ pub async fn move_item(
     let reason = transition(from, to, reason).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let locations = store.locations(actor.organisation_id).await?;
     let organisation = store.organisation(actor.organisation_id).await?;
-    let today = today(&locations, item.location_id, &organisation.time_zone, now);
+    let today = today(&locations, item.location_id, organisation.time_zone, now);
     store
         .change_item(
             actor.organisation_id,
@@ -838,6 +831,20 @@ pub async fn edit(
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let problem =
         domain::learning::text(form.problem).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    // The owner is one of those offered: a manager of the item's location (or of the whole
+    // organisation).
+    if let Some(owner_id) = owner.filter(|o| Some(*o) != item.owner_id) {
+        let at: Vec<i64> = item.location_id.into_iter().collect();
+        let managers = managers_within(
+            &store.role_grants(actor.organisation_id).await?,
+            item.location_id.map(|_| at.as_slice()),
+        );
+        if !managers.contains(&owner_id) {
+            return Err(ServiceError::Invalid(
+                "Choose an owner from the list: a manager of the item's location.".into(),
+            ));
+        }
+    }
     let mut changes = Vec::new();
     if owner != item.owner_id {
         changes.push(ItemChange::Owner(owner));
@@ -952,8 +959,7 @@ pub async fn set_thresholds(
     )
     .await?;
     let organisation = store.organisation(org).await?;
-    let zone = parse_time_zone(&organisation.time_zone)
-        .map_err(|e| ServiceError::Internal(format!("organisation {org}: {e}")))?;
+    let zone = organisation.time_zone;
     let today = local_date(now, zone);
     crate::learning::scan(store, org, today, now).await?;
     Ok(())

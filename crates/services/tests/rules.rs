@@ -473,6 +473,83 @@ async fn an_admin_never_raises_their_own_budget(kind: Kind) {
     );
 }
 
+/// An improvement item's owner is one of those the page offers: a manager of the item's
+/// location (or of the whole organisation). Not a staff member, not another location's
+/// manager, whatever id the request names.
+async fn an_item_is_owned_by_a_manager_of_its_location(kind: Kind) {
+    let w = world(kind).await;
+    let london_manager = w
+        .store
+        .create_person(
+            &NewPerson {
+                organisation_id: w.org,
+                location_id: w.london,
+                team_id: None,
+                display_name: "london-manager",
+                username: "london-manager",
+                email: None,
+                password_hash: None,
+                pin_hash: None,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    w.store
+        .grant_role(
+            w.org,
+            london_manager.id,
+            Role::Manager,
+            Some(w.london),
+            now(),
+        )
+        .await
+        .unwrap();
+    let lisbon = w.lisbon.to_string();
+    let item = services::improvements::create(
+        &w.store,
+        &w.manager,
+        now(),
+        &services::improvements::NewImprovement {
+            title: "Slow check-in",
+            problem: "Queues at the desk",
+            location_id: &lisbon,
+            category: "",
+            touchpoint: "",
+            recovery_ids: "",
+        },
+    )
+    .await
+    .unwrap();
+    async fn edit(w: &World, item: i64, owner: i64) -> Result<(), ServiceError> {
+        services::improvements::edit(
+            &w.store,
+            &w.manager,
+            now(),
+            item,
+            &services::improvements::ItemEdit {
+                owner_id: &owner.to_string(),
+                due_on: "",
+                countermeasure: "",
+                problem: "Queues at the desk",
+            },
+        )
+        .await
+    }
+    for outsider in [w.staff.person_id, london_manager.id, 987_654] {
+        let refused = edit(&w, item, outsider).await;
+        assert!(
+            matches!(refused, Err(ServiceError::Invalid(ref m)) if m.contains("owner")),
+            "owner {outsider}: {refused:?}"
+        );
+    }
+    edit(&w, item, w.manager.person_id).await.unwrap();
+    let detail = services::improvements::item(&w.store, &w.manager, now(), item)
+        .await
+        .unwrap();
+    assert_eq!(detail.owner_id, Some(w.manager.person_id));
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -492,4 +569,5 @@ both!(
     a_location_admin_never_acts_organisation_wide,
     an_absurd_amount_is_refused_everywhere,
     an_admin_never_raises_their_own_budget,
+    an_item_is_owned_by_a_manager_of_its_location,
 );
