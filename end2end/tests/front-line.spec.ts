@@ -106,6 +106,39 @@ test.describe('the front-line tablet', () => {
     await page.screenshot({ path: 'screenshots/today.png', fullPage: true });
   });
 
+  test('an entry captured offline before midnight and sent after it waits for a supervisor', async ({ page, context }) => {
+    await tabletTurn(page, 'Samuel Cohen');
+    await page.getByRole('link', { name: 'Log a recovery' }).click();
+    await hydrated(page);
+    // The network drops; the tablet captures the entry with its own clock, which says the day
+    // before (26 hours ago, whatever the time of day now).
+    await context.setOffline(true);
+    await page.clock.setFixedTime(new Date(Date.now() - 26 * 60 * 60 * 1000));
+    await page.locator('label.choice', { hasText: 'Noise' }).click();
+    await page.locator('label.choice', { hasText: 'Complimentary item' }).click();
+    await page.getByLabel(/^Amount/).fill('6');
+    await page.locator('label.choice', { hasText: 'Satisfied' }).click();
+    await page.getByText('More details').click();
+    await page.getByLabel('What happened (optional)').fill('Late entry test: noisy corridor');
+    await page.getByRole('button', { name: 'Log recovery' }).click();
+    await expect(page.getByTestId('waiting')).toHaveText(/1 recovery waiting to send/);
+
+    // Back online after that day closed: recorded on the day it happened, but nothing posts to
+    // a closed day without a supervisor, and the receipt says so.
+    await page.clock.setFixedTime(new Date());
+    await context.setOffline(false);
+    await expect(page.getByTestId('waiting')).toHaveText('');
+    await expect(page.getByTestId('outcome')).toHaveText(
+      /^Logged for \w{3} \d{2} \w{3} — that day has closed, so it went to a supervisor for approval$/);
+    await page.screenshot({ path: 'screenshots/log-late.png', fullPage: true });
+
+    await page.goto('/my-log?days=7');
+    await hydrated(page);
+    const late = page.getByTestId('my-log').locator('tbody tr', { hasText: 'Late entry test' });
+    await expect(late).toHaveCount(1);
+    await expect(late).toContainText('Waiting for approval');
+  });
+
   test('the sign-in, picker and today pages have no accessibility violations', async ({ page }) => {
     await page.goto('/sign-in');
     await hydrated(page);
