@@ -254,7 +254,7 @@ impl Fixture {
                     .bind(&row.description)
                     .bind(&row.remedy)
                     .bind(amount_minor)
-                    .bind(&row.currency)
+                    .bind(row.currency.code())
                     .bind(&row.reaction)
                     .bind(row.cause.as_deref())
                     .bind(row.cause_note.as_deref())
@@ -328,7 +328,7 @@ fn priced(links: &[LinkedRecovery]) -> Vec<(Currency, Occurrence)> {
         .iter()
         .map(|l| {
             (
-                Currency::parse(&l.currency).unwrap(),
+                l.currency,
                 Occurrence {
                     date: l.budget_date,
                     amount_minor: l.amount_minor,
@@ -545,7 +545,7 @@ async fn costs_are_summed_per_currency_and_never_added_across(db: Arc<TestDataba
                 c.location_id == location
                     && c.category == "room-not-ready"
                     && c.touchpoint == "front-desk"
-                    && c.currency == currency
+                    && c.currency.code() == currency
             })
             .map(|c| c.cost)
     };
@@ -642,14 +642,14 @@ async fn an_absurd_amount_never_breaks_the_learning_sums(db: Arc<TestDatabase>) 
     for location in [Some(f.lisbon), None] {
         let eur = costs
             .iter()
-            .find(|c| c.location_id == location && c.currency == "EUR")
+            .find(|c| c.location_id == location && c.currency.code() == "EUR")
             .unwrap();
         assert_eq!(eur.cost, saturated, "{location:?}");
     }
     // The other currency is untouched by it.
     let gbp = costs
         .iter()
-        .find(|c| c.location_id.is_none() && c.currency == "GBP")
+        .find(|c| c.location_id.is_none() && c.currency.code() == "GBP")
         .unwrap();
     assert_eq!(gbp.cost, Total::of(500));
 

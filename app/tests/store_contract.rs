@@ -313,7 +313,7 @@ async fn a_recovery_within_budget_is_posted_at_once(db: Arc<TestDatabase>) {
     assert_eq!(receipt.status, RecoveryStatus::Posted);
     assert_eq!((receipt.covered_minor, receipt.excess_minor), (1_500, 0));
     assert_eq!(receipt.remaining_minor, 3_500);
-    assert_eq!(receipt.currency, "EUR");
+    assert_eq!(receipt.currency.code(), "EUR");
     assert_eq!(receipt.budget_date, date(2026, 6, 10));
     assert!(!receipt.replayed);
     assert_eq!(f.remaining(f.staff).await, 3_500);

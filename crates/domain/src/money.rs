@@ -7,8 +7,8 @@ use thiserror::Error;
 
 /// A currency the product knows, with the number of decimals its minor unit has
 /// (USD 2, JPY 0, KWD 3). Serialised as its code, e.g. `"EUR"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct Currency {
     code: &'static str,
     exponent: u8,
@@ -122,6 +122,15 @@ impl TryFrom<String> for Currency {
 
     fn try_from(code: String) -> Result<Self, Self::Error> {
         Currency::parse(&code)
+    }
+}
+
+// By hand: the derive would tie the input's lifetime to the `'static` code inside, so a
+// struct holding a `Currency` could only be read from `'static` data.
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        Currency::parse(&code).map_err(serde::de::Error::custom)
     }
 }
 

@@ -15,10 +15,7 @@ use domain::{
     org::{Role, TaxonomyKind},
     policy::PolicyScope,
 };
-use store::{
-    organisations::{NewPerson, Organisation},
-    Store,
-};
+use store::{organisations::NewPerson, Store};
 use views::admin::{AdminSnapshot, AuditView, BoostView, PersonView, PolicyView, TeamView};
 
 use crate::{
@@ -26,12 +23,6 @@ use crate::{
     roles::administrable,
     Actor, ServiceError,
 };
-
-/// The organisation's default currency.
-fn organisation_currency(organisation: &Organisation) -> Result<Currency, ServiceError> {
-    Currency::parse(&organisation.currency)
-        .map_err(|e| ServiceError::Internal(format!("organisation {}: {e}", organisation.id)))
-}
 
 /// A trimmed name of 1 to `max` characters for a `what` ("location", "team", …).
 fn checked_name<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, ServiceError> {
@@ -71,7 +62,7 @@ pub async fn overview(
     let scope = actor.scope(Role::Admin)?;
     let org = actor.organisation_id;
     let organisation = store.organisation(org).await?;
-    let currency = organisation_currency(&organisation)?;
+    let currency = organisation.currency;
     let in_scope = |location_id: i64| scope.as_ref().is_none_or(|ids| ids.contains(&location_id));
     let mut locations = store.locations(org).await?;
     let teams: Vec<_> = store
@@ -145,8 +136,8 @@ pub async fn overview(
         .collect();
     Ok(AdminSnapshot {
         organisation_name: organisation.name,
-        currency: organisation.currency,
-        time_zone: organisation.time_zone,
+        currency: organisation.currency.code().to_string(),
+        time_zone: organisation.time_zone.name().to_string(),
         taxonomy,
         teams: teams
             .iter()

@@ -4,14 +4,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
-    budget_day::{local_date, parse_time_zone},
+    budget_day::local_date,
     ledger::ResolutionKind,
     money::{format_minor, format_with_code, Currency},
     org::Role,
 };
 use store::{
     queries::{BudgetView, RecoveryFilter, RecoveryRow},
-    Store, StoreError,
+    Store,
 };
 use views::approvals::PendingRequest;
 
@@ -49,15 +49,14 @@ pub async fn queue(
         return Ok(Vec::new());
     }
     let locations = store.locations(org).await?;
-    let invalid = |e: String| ServiceError::Store(StoreError::Invalid(e));
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let location = locations
             .iter()
             .find(|l| l.id == row.location_id)
             .ok_or(ServiceError::NotFound("location"))?;
-        let time_zone = parse_time_zone(&location.time_zone).map_err(|e| invalid(e.to_string()))?;
-        let currency = Currency::parse(&row.currency).map_err(|e| invalid(e.to_string()))?;
+        let time_zone = location.time_zone;
+        let currency = row.currency;
         let today = local_date(now, time_zone);
         let budget = store
             .budget_view(org, row.person_id, Some(today), now)
@@ -117,7 +116,7 @@ pub async fn pending_requests(
                 .recent
                 .iter()
                 .map(|r| {
-                    let own = Currency::parse(&r.currency).unwrap_or(currency);
+                    let own = r.currency;
                     format!(
                         "{} · {} · {} · {}",
                         r.budget_date.format("%a %d %b"),

@@ -9,7 +9,7 @@ use domain::{
     org::Role,
     policy::{Boost, BudgetPolicy, PolicyScope},
 };
-use store::{Store, StoreError};
+use store::Store;
 
 use crate::{Actor, ServiceError};
 
@@ -74,8 +74,7 @@ async fn currency_of(
     let location_id = match scope {
         PolicyScope::Organisation | PolicyScope::Role(_) => {
             actor.require_org_wide(Role::Admin)?;
-            let currency = Currency::parse(&organisation.currency)
-                .map_err(|e| ServiceError::Store(StoreError::Invalid(e.to_string())))?;
+            let currency = organisation.currency;
             return Ok((currency, organisation.max_amount_major));
         }
         PolicyScope::Team(id) => {
@@ -101,8 +100,7 @@ async fn currency_of(
         .into_iter()
         .find(|l| l.id == location_id)
         .ok_or(ServiceError::NotFound("location"))?;
-    let currency = Currency::parse(&location.currency)
-        .map_err(|e| ServiceError::Store(StoreError::Invalid(e.to_string())))?;
+    let currency = location.currency;
     Ok((currency, organisation.max_amount_major))
 }
 

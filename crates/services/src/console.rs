@@ -28,7 +28,7 @@ use views::{
 
 use crate::{
     events::LedgerEvents,
-    scope::{currency_of, label_of, labels, locations_for, zone_of},
+    scope::{label_of, labels, locations_for},
     Actor, ServiceError,
 };
 
@@ -198,7 +198,7 @@ pub async fn spend(
         let Some(location) = locations.iter().find(|l| l.id == row.location_id) else {
             continue;
         };
-        let currency = currency_of(location)?;
+        let currency = location.currency;
         // A past day's allowance is what its budget evaluations stored; a day without
         // any recovery is what the policies give that day.
         let allowance: i64 = days
@@ -261,7 +261,7 @@ pub async fn spend(
             .iter()
             .find(|l| l.id == totals.location_id)
             .ok_or_else(|| ServiceError::Internal(format!("team {team_id}: no location")))?;
-        let currency = currency_of(location)?;
+        let currency = location.currency;
         team_lines.push(SpendLine {
             id: team_id,
             name: team_name(Some(team_id)),
@@ -324,9 +324,11 @@ pub async fn review(
         .iter()
         .find(|l| Some(l.id) == location_id)
         .or(locations.first())
-        .map(currency_of)
-        .transpose()?
-        .unwrap_or(Currency::parse("EUR").map_err(|e| ServiceError::Internal(e.to_string()))?);
+        .map(|l| l.currency)
+        .map_or_else(
+            || Currency::parse("EUR").map_err(|e| ServiceError::Internal(e.to_string())),
+            Ok,
+        )?;
     let amount = |text: &str, field: &str| -> Result<Option<i64>, ServiceError> {
         match text.trim() {
             "" => Ok(None),
@@ -378,9 +380,8 @@ pub async fn review(
             .iter()
             .find(|l| l.id == row.location_id)
             .ok_or_else(|| ServiceError::Internal(format!("recovery {}: no location", row.id)))?;
-        let zone = zone_of(location)?;
-        let currency = Currency::parse(&row.currency)
-            .map_err(|e| ServiceError::Internal(format!("recovery {}: {e}", row.id)))?;
+        let zone = location.time_zone;
+        let currency = row.currency;
         let money = |minor| format_with_code(minor, currency);
         let status = row.status();
         let mut history = Vec::new();
@@ -549,9 +550,8 @@ pub async fn sample(
             .iter()
             .find(|l| l.id == row.location_id)
             .ok_or_else(|| ServiceError::Internal(format!("recovery {}: no location", row.id)))?;
-        let zone = zone_of(location)?;
-        let currency = Currency::parse(&row.currency)
-            .map_err(|e| ServiceError::Internal(format!("recovery {}: {e}", row.id)))?;
+        let zone = location.time_zone;
+        let currency = row.currency;
         items.push(SampleItem {
             recovery_id: row.id,
             person: row.person_name.clone(),
@@ -610,9 +610,7 @@ pub async fn my_actions(
                     .unwrap_or_else(|_| other.to_string()),
             },
             person: a.person_name,
-            amount: Currency::parse(&a.currency)
-                .map(|c| format_with_code(a.amount_minor, c))
-                .unwrap_or_default(),
+            amount: format_with_code(a.amount_minor, a.currency),
             reason: a.reason,
         })
         .collect())
@@ -662,7 +660,7 @@ pub async fn budgets(
         let Some(location) = located(person.location_id).filter(|_| person.active) else {
             continue;
         };
-        let currency = currency_of(location)?;
+        let currency = location.currency;
         let allowance = allowances.on(person.id, person.team_id, today);
         let (own_policy, boosts) = describe(&PolicyScope::Person(person.id), currency);
         people.push(BudgetLine {
@@ -679,7 +677,7 @@ pub async fn budgets(
         let Some(location) = located(team.location_id) else {
             continue;
         };
-        let currency = currency_of(location)?;
+        let currency = location.currency;
         let (own_policy, boosts) = describe(&PolicyScope::Team(team.id), currency);
         teams.push(BudgetLine {
             scope: format!("team:{}", team.id),

@@ -224,8 +224,7 @@ pub async fn logged(
         return Err(ServiceError::NotFound("recovery"));
     }
     let (_location, zone, _currency) = home(store, actor).await?;
-    let currency = Currency::parse(&row.currency)
-        .map_err(|e| ServiceError::Internal(format!("recovery {}: {e}", row.id)))?;
+    let currency = row.currency;
     let budget = store
         .budget_view(
             actor.organisation_id,
@@ -275,9 +274,7 @@ pub async fn my_log(
         .into_iter()
         .map(|row| {
             let status = row.status();
-            let amount = Currency::parse(&row.currency)
-                .map(|c| format_with_code(row.amount_minor, c))
-                .unwrap_or_default();
+            let amount = format_with_code(row.amount_minor, row.currency);
             LogEntry {
                 recovery_id: row.id,
                 date: row.budget_date.format("%a %d %b").to_string(),

@@ -48,8 +48,7 @@ pub async fn log_recovery(
     let org = actor.organisation_id;
     // Where the person works, their organisation's limits and learning thresholds: one read.
     let context = store.log_context(org, actor.person_id).await?;
-    let currency = Currency::parse(&context.currency)
-        .map_err(|e| ServiceError::Store(store::StoreError::Invalid(e.to_string())))?;
+    let currency = context.currency;
     let taxonomy =
         store::organisations::form_taxonomy(&store.taxonomy(org).await?, context.max_amount_major);
     let recovery = NewRecovery::parse(form, &taxonomy, currency, now).map_err(|errors| {
@@ -73,7 +72,7 @@ pub async fn log_recovery(
     let budget = BudgetContext {
         location_id: context.location_id,
         team_id: context.team_id,
-        currency: context.currency.clone(),
+        currency: context.currency,
         allowance: resolve_allowance(&holder, &policies, &boosts, budget_date),
         time_zone: context.time_zone,
         max_amount_major: context.max_amount_major,
@@ -130,8 +129,7 @@ pub async fn supervised_recovery(
     let row = store
         .recovery_in_scope(actor.organisation_id, recovery_id, scope.as_deref())
         .await?;
-    let currency = Currency::parse(&row.currency)
-        .map_err(|e| ServiceError::Store(store::StoreError::Invalid(e.to_string())))?;
+    let currency = row.currency;
     Ok((row, currency))
 }
 

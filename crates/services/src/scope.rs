@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use domain::{
-    budget_day::{local_date, parse_time_zone},
+    budget_day::local_date,
     money::Currency,
     org::{Role, TaxonomyKind},
 };
@@ -24,8 +24,7 @@ pub async fn home(store: &Store, actor: &Actor) -> Result<(Location, Tz, Currenc
         .into_iter()
         .find(|l| l.id == actor.home_location_id)
         .ok_or_else(|| ServiceError::Internal("a person's home location is missing".into()))?;
-    let zone = zone_of(&location)?;
-    let currency = currency_of(&location)?;
+    let (zone, currency) = (location.time_zone, location.currency);
     Ok((location, zone, currency))
 }
 
@@ -55,16 +54,6 @@ pub async fn locations_for(
         .filter(|l| scope.as_ref().is_none_or(|ids| ids.contains(&l.id)))
         .collect();
     Ok((scope, locations))
-}
-
-pub fn currency_of(location: &Location) -> Result<Currency, ServiceError> {
-    Currency::parse(&location.currency)
-        .map_err(|e| ServiceError::Internal(format!("location {}: {e}", location.id)))
-}
-
-pub fn zone_of(location: &Location) -> Result<Tz, ServiceError> {
-    parse_time_zone(&location.time_zone)
-        .map_err(|e| ServiceError::Internal(format!("location {}: {e}", location.id)))
 }
 
 /// The organisation's list of one kind, as choices.

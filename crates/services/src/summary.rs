@@ -8,8 +8,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use domain::{
-    budget_day::{local_date, parse_time_zone},
+    budget_day::local_date,
     learning::ItemStatus,
     org::Role,
     recovery::{Channel, Reaction, RemedyType, Severity},
@@ -90,7 +91,7 @@ pub async fn view(
                         e.recovery_id,
                         e.person_name,
                         e.budget_date.format("%d %b"),
-                        money(e.amount_minor, &e.currency),
+                        money(e.amount_minor, e.currency.code()),
                         e.reason.map(|r| format!(": {r}")).unwrap_or_default()
                     )
                 })
@@ -302,7 +303,7 @@ async fn today(
 ) -> Result<NaiveDate, ServiceError> {
     let organisation = store.organisation(organisation_id).await?;
     let locations = store.locations(organisation_id).await?;
-    let zone = scope_zone(&organisation.time_zone, &locations, location_id);
+    let zone = scope_zone(organisation.time_zone, &locations, location_id);
     Ok(today_in(zone, now))
 }
 
@@ -346,7 +347,7 @@ pub async fn compute(
             .clone(),
         None => "All locations".to_string(),
     };
-    let zone = scope_zone(&organisation.time_zone, &locations, location_id);
+    let zone = scope_zone(organisation.time_zone, &locations, location_id);
     let today = today_in(zone, now);
     let (from, to) = (month.first_day(), month.last_day());
     let taxonomy = store.taxonomy(organisation_id).await?;
@@ -416,7 +417,7 @@ pub async fn compute(
         headline.reversed += cause.reversed;
         headline.pending += cause.pending;
         headline.non_monetary += cause.non_monetary;
-        let l = line(&mut lines, &cause.currency);
+        let l = line(&mut lines, cause.currency.code());
         l.recoveries += cause.recoveries;
         l.spend_minor = l.spend_minor.saturating_add(cause.posted_minor);
         *by_category
@@ -426,16 +427,19 @@ pub async fn compute(
             .entry(label("touchpoint", &cause.touchpoint))
             .or_default() += cause.recoveries;
         let cost = cost_by_category
-            .entry((cause.currency.clone(), label("category", &cause.category)))
+            .entry((
+                cause.currency.code().to_string(),
+                label("category", &cause.category),
+            ))
             .or_default();
         *cost = cost.saturating_add(cause.posted_minor);
     }
     for total in &previous_totals {
-        let l = line(&mut lines, &total.currency);
+        let l = line(&mut lines, total.currency.code());
         l.previous_spend_minor = l.previous_spend_minor.saturating_add(total.posted_minor);
     }
     for total in &year_ago_totals {
-        let l = line(&mut lines, &total.currency);
+        let l = line(&mut lines, total.currency.code());
         l.year_ago_spend_minor = l.year_ago_spend_minor.saturating_add(total.posted_minor);
     }
 
@@ -608,7 +612,7 @@ pub async fn compute(
             amount: if r.amount_minor == 0 {
                 "no money".to_string()
             } else {
-                money(r.amount_minor, &r.currency)
+                money(r.amount_minor, r.currency.code())
             },
             severity: Severity::parse(&r.severity)
                 .map_or_else(|_| r.severity.clone(), |s| s.label().to_string()),
@@ -674,26 +678,26 @@ pub async fn compute(
 }
 
 /// The time zone of a summary's scope: the location's, or the organisation's.
-pub(crate) fn scope_zone<'a>(
-    organisation_zone: &'a str,
-    locations: &'a [Location],
+pub(crate) fn scope_zone(
+    organisation_zone: Tz,
+    locations: &[Location],
     location_id: Option<i64>,
-) -> &'a str {
+) -> Tz {
     location_id
         .and_then(|id| locations.iter().find(|l| l.id == id))
-        .map_or(organisation_zone, |l| l.time_zone.as_str())
+        .map_or(organisation_zone, |l| l.time_zone)
 }
 
-/// The local date now in `zone` (UTC's date if the zone is unknown).
-pub(crate) fn today_in(zone: &str, now: DateTime<Utc>) -> NaiveDate {
-    parse_time_zone(zone).map_or(now.date_naive(), |z| local_date(now, z))
+/// The local date now in `zone`.
+pub(crate) fn today_in(zone: Tz, now: DateTime<Utc>) -> NaiveDate {
+    local_date(now, zone)
 }
 
 fn currency_of(locations: &[Location], location_id: i64) -> String {
     locations
         .iter()
         .find(|l| l.id == location_id)
-        .map_or_else(String::new, |l| l.currency.clone())
+        .map_or_else(String::new, |l| l.currency.code().to_string())
 }
 
 /// Improvement items of the scope that were opened, done or verified in the month, with
@@ -703,12 +707,11 @@ async fn improvements(
     organisation_id: i64,
     location_id: Option<i64>,
     locations: &[Location],
-    zone: &str,
+    zone: Tz,
     month: Month,
     now: DateTime<Utc>,
 ) -> Result<Vec<ImprovementLine>, ServiceError> {
-    let tz = parse_time_zone(zone).ok();
-    let local = |at: DateTime<Utc>| tz.map_or(at.date_naive(), |z| local_date(at, z));
+    let local = |at: DateTime<Utc>| local_date(at, zone);
     let items: Vec<_> = store
         .items(organisation_id)
         .await?

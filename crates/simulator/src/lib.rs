@@ -792,7 +792,7 @@ async fn execute(
                             }
                             let max = domain::money::max_amount_minor(
                                 domain::money::DEFAULT_MAX_AMOUNT_MAJOR,
-                                Currency::parse(&receipt.currency).map_err(|e| e.to_string())?,
+                                receipt.currency,
                             );
                             if receipt.amount_minor > max || receipt.amount_minor < 0 {
                                 return Err(format!(

@@ -3,7 +3,7 @@
 //! naming the rows involved. The queries only read.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::budget_day::{local_date, parse_time_zone};
+use domain::budget_day::local_date;
 
 use super::{dispatch, Store, StoreError};
 
@@ -131,7 +131,7 @@ impl Store {
             .await?
         });
         for (id, budget_date, recorded_at, zone) in covered {
-            let zone = parse_time_zone(&zone).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let zone = crate::columns::zone(&zone)?;
             let then = local_date(recorded_at, zone);
             if budget_date < then {
                 out.push(format!(

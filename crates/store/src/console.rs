@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use domain::review::Verdict;
+use domain::{money::Currency, review::Verdict};
 
 use super::{
     classify, dispatch,
@@ -43,7 +43,8 @@ pub struct ActionTaken {
     pub recovery_id: i64,
     pub person_name: String,
     pub amount_minor: i64,
-    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }

@@ -6,7 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{dispatch, queries::location_scope_sql, Store, StoreError, WritePool};
-use domain::learning::{ItemStatus, Thresholds, Total};
+use domain::{
+    learning::{ItemStatus, Thresholds, Total},
+    money::Currency,
+};
 
 /// An improvement item as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -45,7 +48,8 @@ pub struct LinkedRecovery {
     pub person_id: i64,
     pub budget_date: NaiveDate,
     pub amount_minor: i64,
-    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
     pub severity: String,
     pub reaction: String,
 }
@@ -70,7 +74,7 @@ pub struct SignalCost {
     pub location_id: Option<i64>,
     pub category: String,
     pub touchpoint: String,
-    pub currency: String,
+    pub currency: Currency,
     /// Summed without overflow; saturated (and marked) past `i64::MAX` minor units.
     pub cost: Total,
 }
@@ -81,7 +85,8 @@ struct SignalCostRow {
     location_id: Option<i64>,
     category: String,
     touchpoint: String,
-    currency: String,
+    #[sqlx(try_from = "String")]
+    currency: Currency,
     high_minor: i64,
     low_minor: i64,
 }
@@ -93,7 +98,8 @@ pub struct CauseRecovery {
     pub location_id: i64,
     pub budget_date: NaiveDate,
     pub amount_minor: i64,
-    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
     pub severity: String,
     pub reaction: String,
 }

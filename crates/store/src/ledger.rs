@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{classify, dispatch, fingerprint, Failure, Store, StoreError, WritePool};
 use domain::{
-    budget_day::{local_date, parse_time_zone},
+    budget_day::local_date,
     ledger::{self, BudgetDay, RecoveryStatus, Resolution, ResolutionKind},
     policy::{resolve_allowance, Allowance, Holder},
     recovery::NewRecovery,
@@ -50,7 +50,7 @@ pub struct RecoveryReceipt {
     pub excess_minor: i64,
     /// What remains of that budget day after this recovery.
     pub remaining_minor: i64,
-    pub currency: String,
+    pub currency: domain::money::Currency,
     pub budget_date: NaiveDate,
     /// True when this answer is the stored result of an earlier identical request.
     pub replayed: bool,
@@ -137,7 +137,8 @@ struct StoredRecovery {
     amount_minor: i64,
     covered_minor: i64,
     excess_minor: i64,
-    currency: String,
+    #[sqlx(try_from = "String")]
+    currency: domain::money::Currency,
     request_hash: String,
 }
 
@@ -147,7 +148,7 @@ struct StoredRecovery {
 pub struct LogContext {
     pub location_id: i64,
     pub team_id: Option<i64>,
-    pub currency: String,
+    pub currency: domain::money::Currency,
     pub time_zone: chrono_tz::Tz,
     pub max_amount_major: i64,
     pub thresholds: domain::learning::Thresholds,
@@ -164,7 +165,7 @@ pub enum BudgetWhen {
 pub struct BudgetContext {
     pub location_id: i64,
     pub team_id: Option<i64>,
-    pub currency: String,
+    pub currency: domain::money::Currency,
     pub allowance: Allowance,
     /// The location's time zone: its budget days end at its local midnight.
     pub time_zone: chrono_tz::Tz,
@@ -311,8 +312,8 @@ impl Store {
         Ok(LogContext {
             location_id,
             team_id,
-            currency,
-            time_zone: parse_time_zone(&zone).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            currency: crate::columns::currency(&currency)?,
+            time_zone: crate::columns::zone(&zone)?,
             max_amount_major: max,
             thresholds: domain::learning::Thresholds {
                 window_days: count(window, defaults.window_days),
@@ -377,8 +378,7 @@ impl Store {
     ) -> Result<RecoveryReceipt, StoreError> {
         let recovery = &request.recovery;
         // The organisation's maximum holds on every path, not only through the form.
-        let currency = domain::money::Currency::parse(&budget.currency)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let currency = budget.currency;
         domain::money::check_within_limit(recovery.amount_minor, budget.max_amount_major, currency)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         // A budget day closes at local midnight: a late entry records when it happened,
@@ -397,7 +397,7 @@ impl Store {
             .bind(budget_date)
             .bind(request.organisation_id)
             .bind(budget.location_id)
-            .bind(&budget.currency)
+            .bind(budget.currency.code())
             .bind(budget.allowance.daily)
             .fetch_one(&mut *tx)
             .await?;
@@ -429,7 +429,7 @@ impl Store {
             .bind(&recovery.description)
             .bind(recovery.remedy.as_str())
             .bind(recovery.amount_minor)
-            .bind(&budget.currency)
+            .bind(budget.currency.code())
             .bind(recovery.reaction.as_str())
             .bind(recovery.cause.map(|c| c.as_str()))
             .bind(recovery.cause_note.as_deref())
@@ -458,7 +458,7 @@ impl Store {
                 covered_minor: split.covered,
                 excess_minor: split.excess,
                 remaining_minor: day.remaining(),
-                currency: budget.currency.clone(),
+                currency: budget.currency,
                 budget_date,
                 replayed: false,
             }),

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod check;
+pub mod columns;
 pub mod console;
 pub mod follow_ups;
 pub mod learning;

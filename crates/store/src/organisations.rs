@@ -5,7 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{dispatch, Store, StoreError};
+use super::{columns::ZoneName, dispatch, Store, StoreError};
+use chrono_tz::Tz;
 use domain::{
     access,
     money::Currency,
@@ -20,8 +21,10 @@ pub struct Organisation {
     pub name: String,
     pub slug: String,
     pub industry: String,
-    pub currency: String,
-    pub time_zone: String,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
+    #[sqlx(try_from = "ZoneName")]
+    pub time_zone: Tz,
     /// The largest single amount accepted, in major units (see `domain::money`).
     pub max_amount_major: i64,
 }
@@ -31,8 +34,10 @@ pub struct Location {
     pub id: i64,
     pub organisation_id: i64,
     pub name: String,
-    pub time_zone: String,
-    pub currency: String,
+    #[sqlx(try_from = "ZoneName")]
+    pub time_zone: Tz,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]

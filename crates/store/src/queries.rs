@@ -6,14 +6,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{dispatch, ledger::BudgetWhen, Store, StoreError};
-use domain::ledger::{self, BudgetDay, RecoveryStatus, ResolutionKind};
+use domain::{
+    ledger::{self, BudgetDay, RecoveryStatus, ResolutionKind},
+    money::Currency,
+};
 
 /// A person's budget on one local date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BudgetView {
     pub person_id: i64,
     pub date: NaiveDate,
-    pub currency: String,
+    pub currency: Currency,
     pub allowance_minor: i64,
     pub per_recovery_cap_minor: Option<i64>,
     pub spent_minor: i64,
@@ -40,7 +43,8 @@ pub struct RecoveryRow {
     pub description: String,
     pub remedy: String,
     pub amount_minor: i64,
-    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
     pub reaction: String,
     pub cause: Option<String>,
     pub cause_note: Option<String>,

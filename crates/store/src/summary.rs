@@ -6,6 +6,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use domain::money::Currency;
+
 use super::{
     dispatch,
     queries::{RecoveryRow, POSTED_SQL, RECOVERY_SELECT},
@@ -16,7 +18,8 @@ use super::{
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CauseTotal {
     pub location_id: i64,
-    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
     pub category: String,
     pub touchpoint: String,
     /// Not reversed.
@@ -41,7 +44,8 @@ pub struct OutcomeTotal {
 /// Recoveries (not reversed) and posted spend per currency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CurrencyTotal {
-    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
     pub recoveries: i64,
     pub posted_minor: i64,
 }
@@ -74,7 +78,8 @@ pub struct LateEntry {
     pub person_name: String,
     pub budget_date: NaiveDate,
     pub amount_minor: i64,
-    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub currency: Currency,
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }

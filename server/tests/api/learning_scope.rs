@@ -146,7 +146,7 @@ impl Harbour {
                     .bind(&row.description)
                     .bind(&row.remedy)
                     .bind(amount_minor)
-                    .bind(&row.currency)
+                    .bind(row.currency.code())
                     .bind(&row.reaction)
                     .bind(row.cause.as_deref())
                     .bind(row.cause_note.as_deref())
