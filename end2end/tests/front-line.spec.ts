@@ -107,7 +107,7 @@ test.describe('the front-line tablet', () => {
   });
 
   test('an entry captured offline before midnight and sent after it waits for a supervisor', async ({ page, context }) => {
-    await tabletTurn(page, 'Samuel Cohen');
+    await tabletTurn(page, 'Carla Novak');
     await page.getByRole('link', { name: 'Log a recovery' }).click();
     await hydrated(page);
     // The network drops; the tablet captures the entry with its own clock, which says the day
