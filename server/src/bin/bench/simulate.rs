@@ -3,7 +3,13 @@
 //! few dozen seeds; this is how thousands are run. A counterexample is shrunk and printed
 //! with its seed, and the command exits non-zero.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Instant,
+};
 
 use anyhow::{bail, Result};
 use app::store::Store;
@@ -55,9 +61,14 @@ async fn on(engine: &str, url: &str, shape: SimulateShape) -> Result<bool> {
     let store = Arc::new(connect(url).await?);
     let started = Instant::now();
     let jobs = shape.jobs.max(1);
+    // Seeds finished so far, for a progress line every 500.
+    let done = Arc::new(AtomicU64::new(0));
+    let engine_name = engine.to_string();
     let mut tasks = Vec::new();
     for job in 0..jobs {
         let store = store.clone();
+        let done = done.clone();
+        let engine = engine_name.clone();
         tasks.push(tokio::spawn(async move {
             let mut total = simulator::Tally::default();
             let mut seed = shape.first + job;
@@ -66,6 +77,13 @@ async fn on(engine: &str, url: &str, shape: SimulateShape) -> Result<bool> {
                 match simulator::run(&store, seed, &actions, 0).await {
                     Ok(tally) => total.add(&tally),
                     Err(failure) => return Err(report(&store, seed, &actions, failure).await),
+                }
+                let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if finished % 500 == 0 {
+                    eprintln!(
+                        "{engine}: {finished} seeds, no counterexample, {:.0} s",
+                        started.elapsed().as_secs_f64()
+                    );
                 }
                 seed += jobs;
             }
