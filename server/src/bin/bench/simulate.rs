@@ -79,7 +79,7 @@ async fn on(engine: &str, url: &str, shape: SimulateShape) -> Result<bool> {
                     Err(failure) => return Err(report(&store, seed, &actions, failure).await),
                 }
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if finished % 500 == 0 {
+                if finished.is_multiple_of(500) {
                     eprintln!(
                         "{engine}: {finished} seeds, no counterexample, {:.0} s",
                         started.elapsed().as_secs_f64()
