@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
     use components::feedback::page;
     provide_meta_context();
     provide_context(components::header::SessionChanged(RwSignal::new(0)));
+    provide_context(components::outbox::OutboxCounts::new());
     view! {
         <Stylesheet id="leptos" href="/pkg/goodwill.css"/>
         <Title text="Goodwill"/>

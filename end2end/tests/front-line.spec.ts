@@ -139,6 +139,102 @@ test.describe('the front-line tablet', () => {
     await expect(late).toContainText('Waiting for approval');
   });
 
+  test('entries logged offline are recorded for their person after the turn ended and someone else took the tablet', async ({ page, context }) => {
+    // The turn must end on the server while the tablet is offline: wait out the idle time.
+    test.setTimeout(300_000);
+    // Two Lisbon people no other test uses (the roster's last two of the rest).
+    const reserved = ['Olivia Nguyen', 'Carla Novak', 'Beatriz Ferreira', 'Harry Okafor'];
+    await tabletTurn(page, 'Olivia Nguyen');
+    await page.getByRole('button', { name: 'Done — back to the picker' }).click();
+    await expect(page.getByRole('heading', { name: /Who is it\?/ })).toBeVisible();
+    const names = (await page.locator('a.tile .tile-name').allTextContents()).filter((n) => !reserved.includes(n));
+    const [ana, bruno] = names.slice(-2);
+    const startTurn = async (person: string) => {
+      await page.goto('/tablet');
+      await hydrated(page);
+      await page.getByRole('link', { name: new RegExp(person) }).click();
+      await hydrated(page);
+      await page.getByLabel('Your PIN').fill(PIN);
+      await page.getByRole('button', { name: 'Start my turn' }).click();
+      await expect(page.getByRole('heading', { name: `Hello, ${person}` })).toBeVisible();
+    };
+    const stamp = Date.now();
+    const logOffline = async (text: string) => {
+      await page.locator('label.choice', { hasText: 'Noise' }).click();
+      await page.locator('label.choice', { hasText: 'Fix or apology only' }).click();
+      await page.getByLabel(/^Amount/).fill('0');
+      await page.locator('label.choice', { hasText: 'Neutral' }).click();
+      await page.getByText('More details').click();
+      await page.getByLabel('What happened (optional)').fill(text);
+      await page.getByRole('button', { name: 'Log recovery' }).click();
+    };
+
+    await startTurn(ana);
+    await page.getByRole('link', { name: 'Log a recovery' }).click();
+    await hydrated(page);
+    await context.setOffline(true);
+    await logOffline(`Outbox test ${stamp}: first`);
+    await logOffline(`Outbox test ${stamp}: second`);
+    await expect(page.getByTestId('waiting')).toHaveText(/2 recoveries waiting to send/);
+    await expect(page.getByTestId('outbox-status')).toHaveText(/2 waiting to send/);
+    // Ana walks away; her turn ends on the server (idle, 120 s) while the wifi is down.
+    await page.waitForTimeout(125_000);
+
+    // The wifi is back, but the entries cannot get through yet; Bruno takes the tablet.
+    await page.route('**/api/log-deferred**', (route) => route.abort());
+    await context.setOffline(false);
+    await startTurn(bruno);
+    await expect(page.getByTestId('outbox-status')).toHaveText(/2 waiting to send/);
+    await page.goto('/today');
+    await hydrated(page);
+    const brunoBefore = await page.getByTestId('remaining').textContent();
+
+    // They get through during Bruno's turn: both are Ana's, once each; Bruno's budget is as it was.
+    await page.unroute('**/api/log-deferred**');
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId('outbox-status')).toHaveText('');
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId('remaining')).toHaveText(brunoBefore ?? '');
+    await page.goto('/my-log?days=1');
+    await hydrated(page);
+    await expect(page.getByTestId('my-log').getByText(`Outbox test ${stamp}`)).toHaveCount(0);
+
+    await startTurn(ana);
+    await page.goto('/my-log?days=1');
+    await hydrated(page);
+    await expect(page.getByTestId('my-log').getByText(`Outbox test ${stamp}: first`)).toHaveCount(1);
+    await expect(page.getByTestId('my-log').getByText(`Outbox test ${stamp}: second`)).toHaveCount(1);
+  });
+
+  test('a page that polls does not keep a turn: /approvals left open returns to the picker', async ({ page }) => {
+    test.setTimeout(300_000);
+    await page.goto('/sign-in');
+    await hydrated(page);
+    await page.getByLabel('Username').fill('supervisor.lisbon');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/$/);
+    const supervisor = (await page.getByTestId('signed-in-as').textContent()) ?? '';
+    await page.goto('/tablet');
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Use as the tablet of Lisbon Riverside' }).click();
+    // The supervisor takes a turn with their PIN and leaves the approvals page open.
+    await page.getByRole('link', { name: new RegExp(supervisor) }).click();
+    await hydrated(page);
+    await page.getByLabel('Your PIN').fill(PIN);
+    await page.getByRole('button', { name: 'Start my turn' }).click();
+    await expect(page.getByRole('heading', { name: `Hello, ${supervisor}` })).toBeVisible();
+    await page.goto('/approvals');
+    await hydrated(page);
+    await expect(page.getByRole('heading', { name: 'Approval queue' })).toBeVisible();
+    // Past the idle time the page itself goes back to the picker, and the server agrees.
+    await expect(page.getByRole('heading', { name: /Who is it\?/ })).toBeVisible({ timeout: 150_000 });
+    const queue = await page.request.post('/api/approvals/queue', { form: { refresh: 'true' } });
+    expect(queue.status()).toBe(401);
+  });
+
   test('the sign-in, picker and today pages have no accessibility violations', async ({ page }) => {
     await page.goto('/sign-in');
     await hydrated(page);

@@ -92,6 +92,9 @@ impl Config {
         if let Some(seconds) = number("GOODWILL_TABLET_IDLE_SECONDS")? {
             session_limits.tablet_turn_idle = chrono::Duration::seconds(seconds.max(10));
         }
+        if let Some(seconds) = number("GOODWILL_TABLET_TURN_MAX_SECONDS")? {
+            session_limits.tablet_turn_max = chrono::Duration::seconds(seconds.max(60));
+        }
         Ok(Config {
             address: leptos_options.site_addr,
             database_url,

@@ -30,6 +30,7 @@ pub async fn summary_csv(
         headers,
         client: peer.ip().to_string(),
         now: chrono::Utc::now(),
+        activity: app::services::session::Activity::Deliberate,
     };
     let field = |key: &str| query.get(key).map_or("", String::as_str);
     let export = async {

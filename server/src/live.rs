@@ -25,6 +25,8 @@ pub async fn approval_events(
         headers,
         client: peer.ip().to_string(),
         now: chrono::Utc::now(),
+        // A live stream is the page listening, not the person acting.
+        activity: app::services::session::Activity::Background,
     };
     let caller = match request.caller().await {
         Ok(caller) => caller,

@@ -9,11 +9,19 @@ use super::error::ApiError;
 
 pub use views::approvals::PendingRequest;
 
-/// Requests waiting for a decision in the caller's locations, oldest first.
+/// Requests waiting for a decision in the caller's locations, oldest first. `refresh`: the
+/// page asks by itself (a poll or a live nudge), which does not keep a tablet turn alive.
 #[server(endpoint = "approvals/queue")]
-pub async fn approval_queue() -> Result<Vec<PendingRequest>, ApiError> {
-    let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
+pub async fn approval_queue(
+    #[server(default)] refresh: bool,
+) -> Result<Vec<PendingRequest>, ApiError> {
+    use crate::api::caller::{caller_in_background, caller_with};
+    let role = crate::domain::org::Role::Supervisor;
+    let (request, caller) = if refresh {
+        caller_in_background(role).await?
+    } else {
+        caller_with(role).await?
+    };
     Ok(crate::services::approvals::pending_requests(
         &request.state.store,
         &caller.actor,

@@ -18,6 +18,8 @@ pub struct Caller {
     pub display_name: String,
     /// Set when the request comes from a shared tablet.
     pub tablet_location_id: Option<i64>,
+    /// On a shared tablet, the running turn's token (what entries queued offline carry).
+    pub turn_token: Option<String>,
     pub actor: Actor,
 }
 
@@ -30,6 +32,17 @@ impl std::ops::Deref for Caller {
 }
 
 impl Caller {
+    /// What an entry queued offline on this device is stamped with, on a shared tablet.
+    pub fn turn_stamp(&self) -> Option<views::recoveries::TurnStamp> {
+        self.turn_token
+            .clone()
+            .map(|token| views::recoveries::TurnStamp {
+                token,
+                person_id: self.actor.person_id,
+                display_name: self.display_name.clone(),
+            })
+    }
+
     /// Holds `role` (or a higher one) somewhere in the organisation.
     pub fn has(&self, role: Role) -> bool {
         self.access().anywhere(role)
@@ -61,6 +74,8 @@ pub struct Request {
     /// The client's address, for throttling.
     pub client: String,
     pub now: DateTime<Utc>,
+    /// Polling and live streams say so: they do not keep a tablet turn alive.
+    pub activity: crate::services::session::Activity,
 }
 
 pub async fn request() -> Result<Request, ApiError> {
@@ -88,6 +103,7 @@ pub async fn request() -> Result<Request, ApiError> {
         headers,
         client,
         now: Utc::now(),
+        activity: crate::services::session::Activity::Deliberate,
     })
 }
 
@@ -103,11 +119,13 @@ impl Request {
     /// The signed-in caller (the person acting, on a shared tablet), if any.
     pub async fn signed_in(&self) -> Result<Option<Caller>, ApiError> {
         use crate::services::session::{self, Session};
+        let token = self.session_token();
         let session = session::current(
             &self.state.store,
             &self.state.session_limits,
-            self.session_token(),
+            token,
             self.now,
+            self.activity,
         )
         .await?;
         Ok(match session {
@@ -115,6 +133,7 @@ impl Request {
                 session_id: row.id,
                 display_name: signed.display_name,
                 tablet_location_id: row.tablet_location_id,
+                turn_token: token.and_then(|t| session::running_turn_token(&row, t)),
                 actor: signed.actor,
             }),
             Session::TabletIdle(_) | Session::None => None,
@@ -150,6 +169,16 @@ impl Request {
 /// in the organisation: how every role-gated server function starts.
 pub async fn caller_with(role: Role) -> Result<(Request, Caller), ApiError> {
     let request = request().await?;
+    let caller = request.caller().await?;
+    caller.actor.require(role)?;
+    Ok((request, caller))
+}
+
+/// [`caller_with`] for a request the page makes by itself (a poll): it does not keep a
+/// tablet turn alive.
+pub async fn caller_in_background(role: Role) -> Result<(Request, Caller), ApiError> {
+    let mut request = request().await?;
+    request.activity = crate::services::session::Activity::Background;
     let caller = request.caller().await?;
     caller.actor.require(role)?;
     Ok((request, caller))

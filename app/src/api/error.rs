@@ -245,6 +245,7 @@ impl From<crate::services::ServiceError> for ApiError {
             ),
             S::Rule(message) => ApiError::Budget(message),
             S::Conflict(message) => ApiError::Conflict(message),
+            S::Busy => ApiError::Unavailable,
             S::Internal(what) => {
                 tracing::error!(error = %what, "inconsistent data");
                 ApiError::Internal

@@ -30,10 +30,9 @@ pub async fn today() -> Result<TodayView, ApiError> {
 pub async fn log_form() -> Result<LogFormData, ApiError> {
     let (request, caller) =
         crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
-    Ok(
-        crate::services::front_line::log_form(&request.state.store, &caller.actor, request.now)
-            .await?,
-    )
+    let turn = caller.turn_stamp();
+    let store = &request.state.store;
+    Ok(crate::services::front_line::log_form(store, &caller.actor, request.now, turn).await?)
 }
 
 /// Logs a recovery against the caller's own budget. Within budget it posts at once; beyond,
@@ -59,6 +58,32 @@ pub async fn log_recovery(
         leptos_axum::redirect(&format!("/log?logged={}", outcome.recovery_id));
     }
     Ok(outcome)
+}
+
+/// Sends an entry the device captured while offline: recorded for the person whose turn on
+/// this tablet captured it (`turn_token`, `captured_at`), whoever holds the tablet now; from a
+/// personal device, for the signed-in person. The same key twice records one recovery.
+#[server(endpoint = "log-deferred")]
+pub async fn log_deferred(
+    turn_token: String,
+    captured_at: String,
+    idempotency_key: String,
+    #[server(flatten)] form: RecoveryForm,
+) -> Result<LogOutcome, ApiError> {
+    let request = crate::api::caller::request().await?;
+    let state = &request.state;
+    Ok(crate::services::front_line::log_deferred(
+        &state.store,
+        &state.events,
+        &state.session_limits,
+        request.session_token(),
+        &turn_token,
+        &captured_at,
+        &idempotency_key,
+        &form,
+        request.now,
+    )
+    .await?)
 }
 
 /// The receipt of one of my recoveries (what a plain form post shows after logging).

@@ -160,12 +160,21 @@ pub async fn pin_switch(person_id: i64, pin: String) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The person at the tablet is still at it (tapping, typing) though the page has not asked
+/// the server anything for a while: keeps their turn alive, as any deliberate request does.
+#[server(endpoint = "still-here")]
+pub async fn still_here() -> Result<(), ApiError> {
+    crate::api::caller::request().await?.caller().await?;
+    Ok(())
+}
+
 /// Ends the current turn on the tablet: back to the picker.
 #[server(endpoint = "end-turn")]
 pub async fn end_turn() -> Result<(), ApiError> {
     let request = crate::api::caller::request().await?;
     let (store, limits) = (&request.state.store, &request.state.session_limits);
-    crate::services::session::end_turn(store, limits, request.session_token(), request.now).await?;
+    let device = server::device(&request);
+    crate::services::session::end_turn(store, limits, &device, request.now).await?;
     leptos_axum::redirect("/tablet");
     Ok(())
 }

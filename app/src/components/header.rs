@@ -55,6 +55,7 @@ pub fn SiteHeader() -> impl IntoView {
         <header class="site-header" data-hydrated=move || hydrated.get().to_string()>
             <a class="brand" href="/">"Goodwill"</a>
             <span class="tagline">"the service-recovery ledger"</span>
+            <crate::components::outbox::OutboxStatus/>
             <nav class="session" aria-label="Session">
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -65,6 +66,9 @@ pub fn SiteHeader() -> impl IntoView {
                                     (Some(location), false) => format!("{} · tablet {location}", me.display_name),
                                     (None, _) => me.display_name.clone(),
                                 };
+                                if me.turn_idle_seconds > 0 {
+                                    watch_for_idle(me.turn_idle_seconds);
+                                }
                                 view! {
                                     <span class="who" data-testid="signed-in-as">{who}</span>
                                     {me.is_admin.then(|| view! { <a href="/admin">"Admin"</a> })}
@@ -81,4 +85,47 @@ pub fn SiteHeader() -> impl IntoView {
             </nav>
         </header>
     }
+}
+
+/// On a shared tablet during someone's turn, on every page: back to the picker after
+/// `idle_seconds` without a tap or a key. While the person is tapping and typing, tells the
+/// server now and then (at most every 30 s) so that their turn does not end under them.
+fn watch_for_idle(idle_seconds: i64) {
+    #[cfg(feature = "hydrate")]
+    {
+        use std::time::Duration;
+        let now = || web_sys::js_sys::Date::now();
+        let last_touch = StoredValue::new(now());
+        let last_told = StoredValue::new(now());
+        let touched = move || {
+            last_touch.set_value(now());
+            if now() - last_told.get_value() > 30_000.0 {
+                last_told.set_value(now());
+                leptos::task::spawn_local(async move {
+                    let _ = crate::api::session::still_here().await;
+                });
+            }
+        };
+        let taps = window_event_listener(leptos::ev::pointerdown, move |_| touched());
+        let keys = window_event_listener(leptos::ev::keydown, move |_| touched());
+        let idle_ms = (idle_seconds.max(10) * 1000) as f64;
+        let check = set_interval_with_handle(
+            move || {
+                if now() - last_touch.get_value() > idle_ms {
+                    let _ = window().location().set_href("/tablet");
+                }
+            },
+            Duration::from_secs(1),
+        )
+        .ok();
+        on_cleanup(move || {
+            taps.remove();
+            keys.remove();
+            if let Some(check) = check {
+                check.clear();
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = idle_seconds;
 }

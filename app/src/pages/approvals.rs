@@ -15,9 +15,11 @@ pub fn ApprovalsPage() -> impl IntoView {
     let resolve = ServerAction::<ResolveRequest>::new();
     let tick = RwSignal::new(0u32);
     let live = RwSignal::new(false);
+    // The first load and a decision are the person's doing; the ticks (poll, live nudge) are
+    // the page's own and do not keep a tablet turn alive.
     let queue = Resource::new(
         move || (resolve.version().get(), tick.get()),
-        |_| approval_queue(),
+        |(_, tick)| approval_queue(tick > 0),
     );
     Effect::new(move |_| {
         listen_for_changes(tick, live);

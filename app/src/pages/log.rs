@@ -55,38 +55,13 @@ pub fn LogPage() -> impl IntoView {
     // A failed plain form post comes back with its error in the address; the action reads it.
     let plain_post = ServerAction::<LogRecovery>::new();
     let outcome: RwSignal<Option<Result<LogOutcome, ApiError>>> = RwSignal::new(None);
-    let waiting = RwSignal::new(0usize);
-    let sending = RwSignal::new(false);
-
-    let flush = move || {
-        if sending.get_untracked() || !outbox::online() {
-            return;
-        }
-        let items = outbox::waiting();
-        if items.is_empty() {
-            return;
-        }
-        sending.set(true);
-        leptos::task::spawn_local(async move {
-            for item in items {
-                match log_recovery(item.idempotency_key.clone(), item.form.clone()).await {
-                    // Still no connection: keep it and try again when the browser says online.
-                    Err(ApiError::Request(_)) => break,
-                    result => {
-                        outbox::remove(&item.idempotency_key);
-                        outcome.set(Some(result));
-                    }
-                }
-            }
-            waiting.set(outbox::waiting().len());
-            sending.set(false);
-        });
-    };
+    let counts = expect_context::<outbox::OutboxCounts>();
+    let waiting = counts.waiting;
+    // What the outbox sent (from this page or another) shows as this page's receipt.
     Effect::new(move |_| {
-        waiting.set(outbox::waiting().len());
-        flush();
-        let handle = window_event_listener(leptos::ev::online, move |_| flush());
-        on_cleanup(move || handle.remove());
+        if let Some(sent) = counts.last_sent.get() {
+            outcome.set(Some(Ok(sent)));
+        }
     });
 
     let field_error = move |field: &'static str| {
@@ -127,10 +102,11 @@ pub fn LogPage() -> impl IntoView {
                     n => format!("{n} recoveries waiting to send — they go out as soon as the tablet is back online."),
                 }}
             </p>
+            <NeedsAttention counts/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(data) => view! { <LogForm data outcome waiting field_error/> }.into_any(),
+                        Ok(data) => view! { <LogForm data outcome counts field_error/> }.into_any(),
                         Err(error) => view! {
                             <p class="error" role="alert">{error.to_string()}</p>
                             <p><a href="/sign-in">"Sign in"</a>" or use a shared tablet."</p>
@@ -147,7 +123,7 @@ pub fn LogPage() -> impl IntoView {
 fn LogForm<F, G>(
     data: LogFormData,
     outcome: RwSignal<Option<Result<LogOutcome, ApiError>>>,
-    waiting: RwSignal<usize>,
+    counts: outbox::OutboxCounts,
     field_error: F,
 ) -> impl IntoView
 where
@@ -155,6 +131,7 @@ where
     G: Fn() -> String + Send + Sync + 'static,
 {
     let key = RwSignal::new(data.idempotency_key.clone());
+    let turn = data.turn.clone();
     let form_ref = NodeRef::<leptos::html::Form>::new();
     let amount_ref = NodeRef::<leptos::html::Input>::new();
 
@@ -165,25 +142,35 @@ where
             Err(_) => return,
         };
         ev.prevent_default();
-        args.form.occurred_at = outbox::now_rfc3339();
+        let captured_at = outbox::now_rfc3339();
+        args.form.occurred_at = captured_at.clone();
         // The next recovery gets a key of its own; this one keeps the key it was sent with.
         if let Some(form) = form_ref.get() {
             form.reset();
         }
         key.set(outbox::new_key());
+        // Queued, it carries who captured it and when: it is recorded for this turn's person
+        // whoever holds the tablet when it is sent.
+        let queued = outbox::Queued {
+            idempotency_key: args.idempotency_key.clone(),
+            form: args.form.clone(),
+            captured_at,
+            turn: turn.clone(),
+            problem: None,
+        };
         if !outbox::online() {
-            outbox::push(args);
-            waiting.set(outbox::waiting().len());
+            counts.push(queued);
             outcome.set(None);
             return;
         }
         leptos::task::spawn_local(async move {
             match log_recovery(args.idempotency_key.clone(), args.form.clone()).await {
-                // The request never got an answer: keep it on the device and send it later.
-                Err(ApiError::Request(_)) => {
-                    outbox::push(args);
-                    waiting.set(outbox::waiting().len());
+                // No answer, a busy server, or the turn ended on the server while the person
+                // was still at it: keep it on the device and send it for them.
+                Err(ApiError::Request(_) | ApiError::Unavailable | ApiError::SignInRequired) => {
+                    counts.push(queued);
                     outcome.set(None);
+                    counts.drain();
                 }
                 result => outcome.set(Some(result)),
             }
@@ -291,5 +278,50 @@ where
             </details>
             <button type="submit" class="button primary big">"Log recovery"</button>
         </form>
+    }
+}
+
+/// Entries the server refused for good: each with the person's name, what it was and why,
+/// until someone deals with it (logs it again correctly, or tells a supervisor) and dismisses
+/// it here. Nothing leaves the device unseen.
+#[component]
+fn NeedsAttention(counts: outbox::OutboxCounts) -> impl IntoView {
+    let entries = move || {
+        counts.attention.track();
+        counts.waiting.track();
+        outbox::all()
+            .into_iter()
+            .filter(|e| e.problem.is_some())
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <Show when=move || { counts.attention.get() > 0 }>
+            <section id="needs-attention" class="needs-attention" aria-labelledby="attention-heading" data-testid="needs-attention">
+                <h2 id="attention-heading">"Needs attention"</h2>
+                <p class="muted">"These could not be recorded. Log them again with the details fixed, or tell a supervisor, then dismiss them."</p>
+                <ul>
+                    {move || entries().into_iter().map(|entry| {
+                        let key = entry.idempotency_key.clone();
+                        let what = format!(
+                            "{} — {} · {} · {}",
+                            entry.person(),
+                            entry.form.category,
+                            entry.form.remedy,
+                            if entry.form.amount.is_empty() { "0" } else { entry.form.amount.as_str() },
+                        );
+                        view! {
+                            <li>
+                                <p><strong>{what}</strong>" "<span class="muted">{entry.captured_at.clone()}</span></p>
+                                <p class="error">{entry.problem.clone().unwrap_or_default()}</p>
+                                <button type="button" class="button small" on:click=move |_| {
+                                    outbox::remove(&key);
+                                    counts.refresh();
+                                }>"Dismiss"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        </Show>
     }
 }

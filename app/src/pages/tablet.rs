@@ -60,17 +60,8 @@ fn TabletView(
 ) -> impl IntoView {
     let query = use_query_map();
     let chosen = move || query.with(|q| q.get("person").and_then(|id| id.parse::<i64>().ok()));
-    let idle_ms = (roster.turn_idle_seconds.max(10) as u64) * 1000;
+    // Back to the picker after a quiet spell: the header watches for it on every page.
     if let Some(acting) = roster.acting.clone() {
-        // Back to the picker after a quiet spell; the server ends the turn at the same time.
-        Effect::new(move |_| {
-            set_timeout(
-                move || {
-                    let _ = window().location().set_href("/tablet");
-                },
-                std::time::Duration::from_millis(idle_ms + 1000),
-            );
-        });
         return view! {
             <section class="card" aria-labelledby="turn-heading">
                 <h1 id="turn-heading">{format!("Hello, {}", acting.display_name)}</h1>

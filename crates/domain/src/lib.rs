@@ -16,3 +16,4 @@ pub mod recovery;
 pub mod review;
 pub mod summary;
 pub mod text;
+pub mod turns;

@@ -42,13 +42,6 @@ fn currency_and_zone(currency: &str, zone: &str) -> Result<(Currency, Tz), Servi
     Ok((currency, zone))
 }
 
-/// Hashes a password or PIN; a failure is ours, not the person's.
-async fn hash(secret: Secret) -> Result<String, ServiceError> {
-    pw::hash(secret)
-        .await
-        .map_err(|e| ServiceError::Internal(format!("hashing a credential: {e}")))
-}
-
 /// The `/admin` overview: the organisation's settings and lists, its locations, teams,
 /// people (with their roles), budget policies and the boosts ending yesterday or later,
 /// amounts in the organisation's currency. A location's admin sees their locations' people,
@@ -248,9 +241,9 @@ pub async fn add_person(
             Some(pin)
         }
     };
-    let password_hash = hash(password).await?;
+    let password_hash = pw::hash(password).await?;
     let pin_hash = match pin {
-        Some(pin) => Some(hash(pin).await?),
+        Some(pin) => Some(pw::hash(pin).await?),
         None => None,
     };
     let person = store
@@ -301,11 +294,18 @@ pub async fn reset_pin(
     administrable(store, actor, person_id).await?;
     let pin = Secret::new(pin.trim());
     pw::check_pin_rules(&pin).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let pin_hash = hash(pin).await?;
+    let pin_hash = pw::hash(pin).await?;
     store
         .set_pin_hash(actor.organisation_id, person_id, &pin_hash)
         .await?;
-    store.clear_sign_in_failures(person_id).await?;
+    // A new PIN ends the run of wrong ones before it (the attempts stay on record).
+    store
+        .forgive_attempts(
+            store::accounts::AttemptKind::Pin,
+            &crate::auth::throttle::pin_keys(person_id, &format!("admin:{}", actor.person_id)),
+            now,
+        )
+        .await?;
     crate::audit::record(
         store,
         actor,

@@ -24,6 +24,9 @@ pub enum ServiceError {
     /// Done already, or done differently before.
     #[error("{0}")]
     Conflict(String),
+    /// Too much at once (every password-hashing slot taken): try again in a moment.
+    #[error("busy; try again in a moment")]
+    Busy,
     /// Stored data the rules cannot read (a bug or a hand-edited database): ours to fix.
     #[error("inconsistent data: {0}")]
     Internal(String),
@@ -37,6 +40,16 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound(what) => ServiceError::NotFound(what),
             StoreError::Refused(rule) => rule.into(),
             other => ServiceError::Store(other),
+        }
+    }
+}
+
+impl From<crate::auth::password::PasswordError> for ServiceError {
+    fn from(error: crate::auth::password::PasswordError) -> Self {
+        use crate::auth::password::PasswordError as P;
+        match error {
+            P::Busy => ServiceError::Busy,
+            other => ServiceError::Internal(format!("hashing a credential: {other}")),
         }
     }
 }

@@ -16,7 +16,7 @@ use domain::{
 };
 use store::{follow_ups::UsageOf, Store};
 use views::{
-    recoveries::{FollowUpView, LogEntry, LogFormData, LogOutcome, TodayView},
+    recoveries::{FollowUpView, LogEntry, LogFormData, LogOutcome, TodayView, TurnStamp},
     Choice,
 };
 
@@ -105,6 +105,7 @@ pub async fn log_form(
     store: &Store,
     actor: &Actor,
     now: DateTime<Utc>,
+    turn: Option<TurnStamp>,
 ) -> Result<LogFormData, ServiceError> {
     actor.require(Role::Staff)?;
     let (location, _zone, currency) = home(store, actor).await?;
@@ -168,6 +169,7 @@ pub async fn log_form(
             .collect(),
         causes: labels(&taxonomy, TaxonomyKind::Cause),
         quick_amounts: quick_amounts(currency),
+        turn,
     })
 }
 
@@ -186,6 +188,28 @@ pub async fn log_recovery(
     let logged =
         crate::ledger::log_recovery(store, events, actor, idempotency_key, form, now).await?;
     Ok(receipt(&logged, now))
+}
+
+/// Logs an entry the device captured while offline and sends now: recorded for the person
+/// whose turn captured it (see [`crate::session::deferred_actor`]), never for whoever holds
+/// the tablet now, under every rule of [`log_recovery`] (a day that has closed since goes to
+/// a supervisor). The same key twice records one recovery.
+#[tracing::instrument(name = "front_line::log_deferred", skip_all)]
+#[allow(clippy::too_many_arguments)]
+pub async fn log_deferred(
+    store: &Store,
+    events: &LedgerEvents,
+    limits: &crate::auth::session::SessionLimits,
+    token: Option<&str>,
+    turn_token: &str,
+    captured_at: &str,
+    idempotency_key: &str,
+    form: &RecoveryForm,
+    now: DateTime<Utc>,
+) -> Result<LogOutcome, crate::session::SessionError> {
+    let signed =
+        crate::session::deferred_actor(store, limits, token, turn_token, captured_at, now).await?;
+    Ok(log_recovery(store, events, &signed.actor, now, idempotency_key, form).await?)
 }
 
 /// The receipt of a just-logged recovery, in the words the tablet shows.

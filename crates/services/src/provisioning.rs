@@ -127,11 +127,11 @@ pub async fn create_user(
     }
     password::check_password_rules(&input.password)
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let password_hash = hashed(input.password).await?;
+    let password_hash = password::hash(input.password).await?;
     let pin_hash = match input.pin {
         Some(pin) => {
             password::check_pin_rules(&pin).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-            Some(hashed(pin).await?)
+            Some(password::hash(pin).await?)
         }
         None => None,
     };
@@ -156,10 +156,4 @@ pub async fn create_user(
             .await?;
     }
     Ok(person)
-}
-
-async fn hashed(secret: Secret) -> Result<String, ServiceError> {
-    password::hash(secret)
-        .await
-        .map_err(|e| ServiceError::Internal(format!("hashing a secret: {e}")))
 }

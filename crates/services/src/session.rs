@@ -9,10 +9,11 @@
 //! [`Device`]; it sets or clears the cookie with what these use cases answer ([`Started`]).
 //! What a session token amounts to is [`current`].
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use domain::org::Role;
 use store::{
-    accounts::{AttemptKind, NewSession, SessionRow},
+    accounts::{AttemptKind, NewSession, NewTurn, SessionRow},
+    security::{AttemptKeys, Reservation, SecurityEvent},
     Store, StoreError,
 };
 use views::session::{Me, Roster, RosterEntry, WRONG_CREDENTIALS, WRONG_PIN};
@@ -20,8 +21,8 @@ use views::session::{Me, Roster, RosterEntry, WRONG_CREDENTIALS, WRONG_PIN};
 use crate::{
     auth::{
         password::{self, Secret},
-        session::{is_live, new_token, token_hash, SessionLimits},
-        throttle::{ThrottleRule, PER_CLIENT, PER_PERSON},
+        session::{is_live, new_token, token_hash, turn_token, SessionLimits},
+        throttle::{password_keys, pin_keys, Rules, LONGEST_WINDOW},
     },
     Actor, ServiceError,
 };
@@ -91,14 +92,29 @@ pub enum Session {
     TabletActing(SessionRow, Signed),
 }
 
+/// Whether a request is something the person did (a page, a form, a tap) or something the
+/// page does by itself (polling, a live stream, a background refresh). Only deliberate
+/// requests keep a tablet turn alive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activity {
+    Deliberate,
+    Background,
+}
+
+/// A turn's idle end is written again only when it moves by more than this: a tap every
+/// second would otherwise write every second.
+const TURN_EXTENSION_STEP: Duration = Duration::seconds(10);
+
 /// The session a token names at `now`: looked up by the token's hash and checked against
-/// its limits. Keeps the session (and a tablet turn) alive. On a shared tablet the person
-/// is the one whose PIN was entered, until their turn goes idle.
+/// its limits. Keeps the session alive; a deliberate request also keeps a tablet turn alive
+/// (never past the turn's longest end). On a shared tablet the person is the one whose PIN
+/// was entered, until their turn goes idle, reaches its longest end, or is ended.
 pub async fn current(
     store: &Store,
     limits: &SessionLimits,
     token: Option<&str>,
     now: DateTime<Utc>,
+    activity: Activity,
 ) -> Result<Session, ServiceError> {
     let Some(token) = token else {
         return Ok(Session::None);
@@ -123,22 +139,26 @@ pub async fn current(
         store.touch_session(row.id, now).await?;
     }
     if tablet {
-        let acting = match (row.acting_person_id, row.acting_until) {
-            (Some(person_id), Some(until)) if until > now => Some(person_id),
+        let turn = match (
+            row.turn_id,
+            row.acting_person_id,
+            row.acting_until,
+            row.turn_ends_at,
+        ) {
+            (Some(turn), Some(person), Some(until), Some(ends)) if until > now && ends > now => {
+                Some((turn, person, until, ends))
+            }
             _ => None,
         };
-        return match acting {
-            Some(person_id) => {
-                // Each action keeps the turn alive.
-                let until = now + limits.tablet_turn_idle;
-                store
-                    .set_acting_person(row.id, Some((person_id, until)))
-                    .await?;
-                match signed(store, &row, person_id).await? {
-                    Some(signed) => Ok(Session::TabletActing(row, signed)),
-                    None => Ok(Session::TabletIdle(row)),
-                }
-            }
+        let Some((turn_id, person_id, until, ends)) = turn else {
+            return Ok(Session::TabletIdle(row));
+        };
+        let extended = (now + limits.tablet_turn_idle).min(ends);
+        if activity == Activity::Deliberate && extended - until > TURN_EXTENSION_STEP {
+            store.extend_turn(turn_id, extended).await?;
+        }
+        return match signed(store, &row, person_id).await? {
+            Some(signed) => Ok(Session::TabletActing(row, signed)),
             None => Ok(Session::TabletIdle(row)),
         };
     }
@@ -154,15 +174,24 @@ async fn signed(
     row: &SessionRow,
     person_id: i64,
 ) -> Result<Option<Signed>, ServiceError> {
-    let person = store.person(row.organisation_id, person_id).await?;
+    signed_by_id(store, row.organisation_id, person_id).await
+}
+
+/// A person of an organisation with their grants, or None if deactivated.
+async fn signed_by_id(
+    store: &Store,
+    organisation_id: i64,
+    person_id: i64,
+) -> Result<Option<Signed>, ServiceError> {
+    let person = store.person(organisation_id, person_id).await?;
     if !person.active {
         return Ok(None);
     }
-    let grants = store.grants_of(row.organisation_id, person_id).await?;
+    let grants = store.grants_of(organisation_id, person_id).await?;
     Ok(Some(Signed {
         display_name: person.display_name,
         actor: Actor {
-            organisation_id: row.organisation_id,
+            organisation_id,
             person_id,
             home_location_id: person.location_id,
             grants,
@@ -170,24 +199,59 @@ async fn signed(
     }))
 }
 
-/// Refuses an attempt while the person or the client is locked out.
-async fn check_throttle(
+/// Reserves an attempt (see `store::security`), or refuses it while its subject or device
+/// is throttled; a refusal goes to the security log.
+async fn reserve(
     store: &Store,
+    kind: AttemptKind,
+    keys: &AttemptKeys,
+    who: (Option<i64>, Option<i64>),
     client: &str,
-    person_id: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<(), SessionError> {
-    let since = now - PER_PERSON.window.max(PER_CLIENT.window);
-    let (of_person, of_client) = store
-        .sign_in_failures_since(person_id, client, since)
+) -> Result<i64, SessionError> {
+    let rules = match kind {
+        AttemptKind::Password => Rules::Password,
+        AttemptKind::Pin => Rules::Pin,
+    };
+    let reservation = store
+        .reserve_attempt(kind, keys, now - LONGEST_WINDOW, now, |history| {
+            rules.decide(history, now)
+        })
         .await?;
-    let locked = |rule: &ThrottleRule, failures: &[DateTime<Utc>]| rule.check(failures, now).err();
-    if let Some(until) = locked(&PER_PERSON, &of_person).max(locked(&PER_CLIENT, &of_client)) {
-        let minutes = ((until - now).num_seconds() + 59).max(60) / 60;
-        let at = until.format("%H:%M").to_string();
-        return Err(SessionError::Throttled { minutes, at });
+    match reservation {
+        Reservation::Reserved(id) => Ok(id),
+        Reservation::Refused(until) => {
+            let kind = match kind {
+                AttemptKind::Password => "sign-in-refused",
+                AttemptKind::Pin => "pin-refused",
+            };
+            log_event(store, who, kind, &keys.subject, client, now).await?;
+            let minutes = ((until - now).num_seconds() + 59).max(60) / 60;
+            let at = until.format("%H:%M").to_string();
+            Err(SessionError::Throttled { minutes, at })
+        }
     }
-    Ok(())
+}
+
+/// Appends to the security log. `who`: the organisation and person, where known.
+async fn log_event(
+    store: &Store,
+    (organisation_id, person_id): (Option<i64>, Option<i64>),
+    kind: &str,
+    subject: &str,
+    client: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store
+        .record_security_event(&SecurityEvent {
+            organisation_id,
+            person_id,
+            kind,
+            subject,
+            client,
+            at,
+        })
+        .await
 }
 
 /// Starts a new session (a fresh token: sign-in always rotates); the caller sets its cookie.
@@ -251,38 +315,55 @@ pub async fn sign_in(
     if username.trim().is_empty() || password.is_empty() {
         return Err(ServiceError::Invalid("Enter your username and password.".into()).into());
     }
+    // The attempt is counted against what was typed, known or not: an unknown username is
+    // throttled, timed and answered exactly like a known one.
+    let keys = password_keys(username, device.client);
     let credentials = store.credentials_by_username(username).await?;
-    check_throttle(
-        store,
-        device.client,
-        credentials.as_ref().map(|c| c.person_id),
-        now,
-    )
-    .await?;
+    let who = credentials.as_ref().map_or((None, None), |c| {
+        (Some(c.organisation_id), Some(c.person_id))
+    });
+    let attempt = reserve(store, AttemptKind::Password, &keys, who, device.client, now).await?;
     // Unknown users cost the same argon2 work as known ones, so timing says nothing.
     let stored = credentials
         .as_ref()
         .and_then(|c| c.password_hash.clone())
         .unwrap_or_else(|| settings.dummy_hash.to_string());
-    let verified = password::verify(Secret::new(password), stored).await;
+    let verified = match password::verify(Secret::new(password), stored).await {
+        Ok(verified) => verified,
+        Err(busy) => {
+            // Not evaluated: the reservation counts neither way.
+            store.cancel_attempt(attempt).await?;
+            return Err(ServiceError::from(busy).into());
+        }
+    };
     let person = match credentials {
         Some(c) if verified && c.active && c.password_hash.is_some() => c,
-        other => {
-            store
-                .record_sign_in_failure(
-                    AttemptKind::Password,
-                    other.map(|c| c.person_id),
-                    device.client,
-                    now,
-                )
-                .await?;
+        _ => {
+            store.finish_attempt(attempt, false).await?;
+            log_event(
+                store,
+                who,
+                "sign-in-failed",
+                &keys.subject,
+                device.client,
+                now,
+            )
+            .await?;
             return Err(SessionError::WrongCredentials(WRONG_CREDENTIALS));
         }
     };
-    store.clear_sign_in_failures(person.person_id).await?;
+    store.finish_attempt(attempt, true).await?;
+    log_event(store, who, "sign-in", &keys.subject, device.client, now).await?;
     // Rotate: the session a previous cookie named (if any) ends here.
     if let Session::Personal(row, _) | Session::TabletActing(row, _) | Session::TabletIdle(row) =
-        current(store, &settings.limits, device.token, now).await?
+        current(
+            store,
+            &settings.limits,
+            device.token,
+            now,
+            Activity::Background,
+        )
+        .await?
     {
         store.revoke_session(row.id, now).await?;
     }
@@ -309,7 +390,7 @@ pub async fn sign_out(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     if let Session::Personal(row, _) | Session::TabletActing(row, _) | Session::TabletIdle(row) =
-        current(store, limits, token, now).await?
+        current(store, limits, token, now, Activity::Background).await?
     {
         store.revoke_session(row.id, now).await?;
     }
@@ -337,7 +418,7 @@ pub async fn me(
     token: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Me>, ServiceError> {
-    let (row, signed) = match current(store, limits, token, now).await? {
+    let (row, signed) = match current(store, limits, token, now, Activity::Background).await? {
         Session::None => return Ok(None),
         Session::TabletIdle(row) => (row, None),
         Session::Personal(row, signed) | Session::TabletActing(row, signed) => (row, Some(signed)),
@@ -361,6 +442,7 @@ pub async fn me(
             is_admin: false,
             can_approve: false,
             can_read_summary: false,
+            turn_idle_seconds: 0,
         },
         Some(signed) => {
             let access = signed.actor.access();
@@ -385,6 +467,11 @@ pub async fn me(
                     .collect(),
                 display_name: signed.display_name,
                 organisation_name: organisation.name,
+                turn_idle_seconds: if tablet_location.is_some() {
+                    limits.tablet_turn_idle.num_seconds()
+                } else {
+                    0
+                },
                 tablet_location,
             }
         }
@@ -401,10 +488,11 @@ pub async fn set_up_tablet(
     location_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Started, SessionError> {
-    let (row, signed) = match current(store, limits, device.token, now).await? {
-        Session::Personal(row, signed) | Session::TabletActing(row, signed) => (row, signed),
-        Session::TabletIdle(_) | Session::None => return Err(SessionError::SignInRequired),
-    };
+    let (row, signed) =
+        match current(store, limits, device.token, now, Activity::Deliberate).await? {
+            Session::Personal(row, signed) | Session::TabletActing(row, signed) => (row, signed),
+            Session::TabletIdle(_) | Session::None => return Err(SessionError::SignInRequired),
+        };
     let actor = &signed.actor;
     if row.tablet_location_id.is_some() {
         return Err(ServiceError::Invalid("This device is already a shared tablet.".into()).into());
@@ -448,7 +536,7 @@ pub async fn tablet_roster(
     token: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Roster, SessionError> {
-    let (row, acting) = tablet(current(store, limits, token, now).await?)?;
+    let (row, acting) = tablet(current(store, limits, token, now, Activity::Background).await?)?;
     let acting = acting.map(|signed| signed.actor.person_id);
     let location_id = row
         .tablet_location_id
@@ -483,8 +571,10 @@ pub async fn tablet_roster(
     })
 }
 
-/// Starts a person's turn on the shared tablet after their PIN. Only the tablet location's
-/// active people may take a turn; anyone else reads as not found.
+/// Starts a person's turn on the shared tablet after their PIN; the turn running before it
+/// ends. Only the tablet location's active people with a PIN may take a turn; any other id
+/// is answered exactly like a wrong PIN (and counted like one), so the tablet cannot be
+/// used to probe who exists elsewhere.
 #[tracing::instrument(name = "session::pin_switch", skip_all, fields(person = person_id))]
 pub async fn pin_switch(
     store: &Store,
@@ -494,29 +584,74 @@ pub async fn pin_switch(
     pin: String,
     now: DateTime<Utc>,
 ) -> Result<(), SessionError> {
-    let (row, _) = tablet(current(store, &settings.limits, device.token, now).await?)?;
+    let session = current(
+        store,
+        &settings.limits,
+        device.token,
+        now,
+        Activity::Deliberate,
+    )
+    .await?;
+    let (row, _) = tablet(session)?;
+    let location_id = row
+        .tablet_location_id
+        .ok_or_else(|| ServiceError::Internal("a tablet session without a location".into()))?;
+    let keys = pin_keys(person_id, &format!("tablet:{}", row.id));
     let credentials = store
         .credentials_of(row.organisation_id, person_id)
         .await?
-        .filter(|c| c.active && Some(c.location_id) == row.tablet_location_id)
-        .ok_or(ServiceError::NotFound("person"))?;
-    check_throttle(store, device.client, Some(person_id), now).await?;
+        .filter(|c| c.active && c.location_id == location_id && c.pin_hash.is_some());
+    let who = (
+        Some(row.organisation_id),
+        credentials.as_ref().map(|c| c.person_id),
+    );
+    let attempt = reserve(store, AttemptKind::Pin, &keys, who, device.client, now).await?;
     let stored = credentials
-        .pin_hash
-        .clone()
+        .as_ref()
+        .and_then(|c| c.pin_hash.clone())
         .unwrap_or_else(|| settings.dummy_hash.to_string());
-    if !password::verify(Secret::new(pin), stored).await || credentials.pin_hash.is_none() {
-        store
-            .record_sign_in_failure(AttemptKind::Pin, Some(person_id), device.client, now)
-            .await?;
+    let verified = match password::verify(Secret::new(pin), stored).await {
+        Ok(verified) => verified && credentials.is_some(),
+        Err(busy) => {
+            store.cancel_attempt(attempt).await?;
+            return Err(ServiceError::from(busy).into());
+        }
+    };
+    store.finish_attempt(attempt, verified).await?;
+    if !verified {
+        log_event(store, who, "pin-failed", &keys.subject, device.client, now).await?;
         return Err(SessionError::WrongCredentials(WRONG_PIN));
     }
-    store.clear_sign_in_failures(person_id).await?;
-    let until = now + settings.limits.tablet_turn_idle;
+    // Whole microseconds: the turn's token is derived from its start as both databases keep it.
+    let now = now.duration_trunc(Duration::microseconds(1)).unwrap_or(now);
+    let token = device.token.ok_or(SessionError::SignInRequired)?;
     store
-        .set_acting_person(row.id, Some((person_id, until)))
+        .start_turn(
+            &NewTurn {
+                session_id: row.id,
+                organisation_id: row.organisation_id,
+                location_id,
+                person_id,
+                token_hash: &token_hash(&turn_token(token, person_id, now)),
+                active_until: now + settings.limits.tablet_turn_idle,
+                ends_at: now + settings.limits.tablet_turn_max,
+            },
+            now,
+        )
         .await?;
+    log_event(store, who, "pin-turn", &keys.subject, device.client, now).await?;
     Ok(())
+}
+
+/// The running turn's token on a tablet session, for stamping what the person logs while
+/// offline (see [`crate::front_line::log_deferred`]).
+pub fn running_turn_token(row: &SessionRow, session_token: &str) -> Option<String> {
+    match (row.acting_person_id, row.turn_started_at) {
+        (Some(person_id), Some(started_at)) => {
+            Some(turn_token(session_token, person_id, started_at))
+        }
+        _ => None,
+    }
 }
 
 /// Ends the current turn on the tablet: back to the picker.
@@ -524,10 +659,74 @@ pub async fn pin_switch(
 pub async fn end_turn(
     store: &Store,
     limits: &SessionLimits,
-    token: Option<&str>,
+    device: &Device<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), SessionError> {
-    let (row, _) = tablet(current(store, limits, token, now).await?)?;
-    store.set_acting_person(row.id, None).await?;
+    let (row, acting) =
+        tablet(current(store, limits, device.token, now, Activity::Background).await?)?;
+    store.end_turn(row.id, now).await?;
+    if let Some(signed) = acting {
+        let subject = format!("person:{}", signed.actor.person_id);
+        let who = (Some(row.organisation_id), Some(signed.actor.person_id));
+        log_event(store, who, "turn-ended", &subject, device.client, now).await?;
+    }
     Ok(())
+}
+
+/// Who a deferred entry (captured while the device was offline, sent later) is recorded for.
+///
+/// From a shared tablet: the person whose turn the entry's `turn_token` names, if that turn
+/// was on a tablet of this device's organisation and location and covered `captured_at`
+/// (see [`domain::turns`]) — whether that person, someone else or nobody holds the tablet
+/// now. From a personal device: the signed-in person, and only for entries without a turn.
+/// Anything else is refused for good (it will never be recorded for anyone); a device with
+/// no live session is asked to sign in, and the entry waits.
+pub async fn deferred_actor(
+    store: &Store,
+    limits: &SessionLimits,
+    token: Option<&str>,
+    turn_token: &str,
+    captured_at: &str,
+    now: DateTime<Utc>,
+) -> Result<Signed, SessionError> {
+    let refused = |why: &str| SessionError::Service(ServiceError::Invalid(why.to_string()));
+    let (row, signed) = match current(store, limits, token, now, Activity::Background).await? {
+        Session::None => return Err(SessionError::SignInRequired),
+        Session::Personal(row, signed) => (row, Some(signed)),
+        Session::TabletIdle(row) | Session::TabletActing(row, _) => (row, None),
+    };
+    let turn_token = turn_token.trim();
+    let Some(location_id) = row.tablet_location_id else {
+        // A personal device: its entries are the signed-in person's own.
+        return match (signed, turn_token.is_empty()) {
+            (Some(signed), true) => Ok(signed),
+            _ => Err(refused(
+                "This entry was captured on a shared tablet; send it from there.",
+            )),
+        };
+    };
+    let captured_at = DateTime::parse_from_rfc3339(captured_at.trim())
+        .map_err(|_| refused("This entry's capture time cannot be read."))?
+        .with_timezone(&Utc);
+    let turn = match store.turn_by_token_hash(&token_hash(turn_token)).await? {
+        Some(turn)
+            if turn.organisation_id == row.organisation_id && turn.location_id == location_id =>
+        {
+            turn
+        }
+        _ => return Err(refused("This entry belongs to no turn on this tablet.")),
+    };
+    let span = domain::turns::TurnSpan {
+        started_at: turn.started_at,
+        ends_at: turn.ends_at,
+        ended_at: turn.ended_at,
+    };
+    if !span.covers(captured_at) {
+        return Err(refused(
+            "This entry was captured outside its person's turn on this tablet.",
+        ));
+    }
+    signed_by_id(store, row.organisation_id, turn.person_id)
+        .await?
+        .ok_or_else(|| refused("The person who captured this entry is no longer active."))
 }

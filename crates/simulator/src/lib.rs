@@ -8,7 +8,9 @@
 //! part or deny (own requests included, other locations' and organisations' too),
 //! reversing, setting policies and boosts (own included), granting and taking away roles,
 //! opening improvement items and linking recoveries to them (other locations' and
-//! organisations' included), reading every screen and export (`views`) —
+//! organisations' included), reading every screen and export (`views`), taking and ending
+//! turns on shared tablets and sending entries captured offline from the wrong tablet, long
+//! after their turn, or under somebody else's turn (`tablets`) —
 //! each by a random person of either organisation, with the clock moving on between them.
 //! Every action runs through the services layer, exactly as the server functions call it.
 //!
@@ -22,6 +24,8 @@
 //!   location they supervise, and that everything any screen or export shows is of the
 //!   reader's organisation and within the scope of the role it is read with (`views`);
 //! * that no figure adds two currencies (`views::check_currencies`);
+//! * that an entry captured offline is recorded only for the person whose turn on a tablet
+//!   of that location covered its capture time, once per key (`tablets`);
 //! * for every action that succeeded, that the actor was allowed to do it — stated here
 //!   independently of `domain::access` (the scope they hold, never on themselves, a rank
 //!   above everyone a budget applies to, no grant beyond their own scope).
@@ -31,6 +35,7 @@
 
 use std::collections::HashMap;
 
+mod tablets;
 mod views;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -129,6 +134,21 @@ pub enum Action {
         location: Option<Pick>,
         grant: bool,
     },
+    /// Someone of a tablet's location enters their PIN; the running turn ends.
+    TakeTurn { tablet: Pick, person: Pick },
+    /// "Done — back to the picker" on a tablet.
+    EndTurn { tablet: Pick },
+    /// An entry captured offline `offset_minutes` after a turn (of either organisation)
+    /// began, sent now from a tablet of either organisation (None: a device with no
+    /// session); `again`: an entry sent before, sent again (its answer was lost).
+    SendDeferred {
+        turn: Pick,
+        from: Option<Pick>,
+        offset_minutes: i64,
+        amount: String,
+        category: Pick,
+        again: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -222,7 +242,7 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_F00D_0000_4111);
     let mut actions = Vec::with_capacity(steps);
     for _ in 0..steps {
-        let action = match rng.gen_range(0..140) {
+        let action = match rng.gen_range(0..150) {
             0..=9 => Action::Advance {
                 minutes: match rng.gen_range(0..4) {
                     0 => rng.gen_range(1..60),
@@ -293,6 +313,23 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
                 item: rng.gen(),
                 target: rng.gen(),
             },
+            140..=142 => Action::TakeTurn {
+                tablet: rng.gen(),
+                person: rng.gen(),
+            },
+            143 => Action::EndTurn { tablet: rng.gen() },
+            144..=149 => Action::SendDeferred {
+                turn: rng.gen(),
+                from: rng.gen_bool(0.9).then(|| rng.gen()),
+                offset_minutes: match rng.gen_range(0..6) {
+                    0..=3 => rng.gen_range(0..30),
+                    4 => rng.gen_range(-10..0),
+                    _ => rng.gen_range(30..600),
+                },
+                amount: amount_text(&mut rng),
+                category: rng.gen(),
+                again: rng.gen_bool(0.2),
+            },
             _ => Action::ChangeRole {
                 actor: rng.gen(),
                 person: rng.gen(),
@@ -356,6 +393,11 @@ struct World {
     currencies: HashMap<i64, &'static str>,
     /// Improvement items: (organisation, item).
     items: Vec<(i64, i64)>,
+    /// One shared tablet per location, the turns taken on them, and the entries sent from
+    /// their outboxes.
+    tablets: Vec<tablets::Tablet>,
+    turns: Vec<tablets::Turn>,
+    sent: Vec<tablets::Sent>,
 }
 
 const PLACES: [(&str, &str, &str); 4] = [
@@ -393,6 +435,9 @@ async fn build_world(store: &Store, seed: u64, attempt: u32) -> Result<World, St
         keys: 0,
         currencies: HashMap::new(),
         items: Vec::new(),
+        tablets: Vec::new(),
+        turns: Vec::new(),
+        sent: Vec::new(),
     };
     for letter in ["a", "b"] {
         let slug = format!("sim-{seed}-{attempt}-{letter}");
@@ -520,6 +565,7 @@ async fn build_world(store: &Store, seed: u64, attempt: u32) -> Result<World, St
             .await
             .map_err(fail)?;
     }
+    tablets::set_up(store, &mut world).await?;
     Ok(world)
 }
 
@@ -1184,6 +1230,31 @@ async fn execute(
                 }
                 Err(error) => service_refusal(&error).map(|()| Some(false)),
             }
+        }
+        Action::TakeTurn { tablet, person } => {
+            tablets::take_turn(store, world, *tablet, *person).await
+        }
+        Action::EndTurn { tablet } => tablets::end_turn(store, world, *tablet).await,
+        Action::SendDeferred {
+            turn,
+            from,
+            offset_minutes,
+            amount,
+            category,
+            again,
+        } => {
+            tablets::send_deferred(
+                store,
+                events,
+                world,
+                *turn,
+                *from,
+                *offset_minutes,
+                amount,
+                *category,
+                *again,
+            )
+            .await
         }
     }
 }

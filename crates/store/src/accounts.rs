@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{dispatch, Store, StoreError};
+use super::{dispatch, Store, StoreError, WritePool};
 
 /// What sign-in needs to know about a person. Deliberately neither `Serialize` nor `Debug`:
 /// the hashes never leave the server and never reach a log.
@@ -23,8 +23,13 @@ pub struct SessionRow {
     pub organisation_id: i64,
     pub person_id: i64,
     pub tablet_location_id: Option<i64>,
+    /// On a tablet, the running turn (not ended by hand or by the next PIN): its id, its
+    /// person, its idle end and its longest end.
+    pub turn_id: Option<i64>,
     pub acting_person_id: Option<i64>,
     pub acting_until: Option<DateTime<Utc>>,
+    pub turn_ends_at: Option<DateTime<Utc>>,
+    pub turn_started_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -47,7 +52,7 @@ pub enum AttemptKind {
 }
 
 impl AttemptKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             AttemptKind::Password => "password",
             AttemptKind::Pin => "pin",
@@ -79,8 +84,37 @@ pub struct AuditEntry {
 const CREDENTIAL_COLUMNS: &str =
     "id AS person_id, organisation_id, location_id, active, password_hash, pin_hash";
 const SESSION_COLUMNS: &str =
-    "id, organisation_id, person_id, tablet_location_id, acting_person_id, acting_until,
-     created_at, last_seen_at, expires_at, revoked_at";
+    "s.id, s.organisation_id, s.person_id, s.tablet_location_id, t.id AS turn_id,
+     t.person_id AS acting_person_id, t.active_until AS acting_until, t.ends_at AS turn_ends_at,
+     t.started_at AS turn_started_at,
+     s.created_at, s.last_seen_at, s.expires_at, s.revoked_at";
+/// A session with its running tablet turn, if any.
+const SESSION_FROM: &str =
+    "sessions s LEFT JOIN tablet_turns t ON t.id = s.acting_turn_id AND t.ended_at IS NULL";
+
+/// A PIN turn on a shared tablet, as a deferred entry is checked against it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TurnRow {
+    pub id: i64,
+    pub session_id: i64,
+    pub organisation_id: i64,
+    pub location_id: i64,
+    pub person_id: i64,
+    pub started_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A turn about to start.
+pub struct NewTurn<'a> {
+    pub session_id: i64,
+    pub organisation_id: i64,
+    pub location_id: i64,
+    pub person_id: i64,
+    pub token_hash: &'a str,
+    pub active_until: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
 
 impl Store {
     pub async fn credentials_by_username(
@@ -104,67 +138,6 @@ impl Store {
         Ok(dispatch!(self, pool => {
             sqlx::query_as(&sql).bind(person_id).bind(organisation_id).fetch_optional(pool).await?
         }))
-    }
-
-    pub async fn record_sign_in_failure(
-        &self,
-        kind: AttemptKind,
-        person_id: Option<i64>,
-        client: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        dispatch!(self, pool => {
-            sqlx::query("INSERT INTO sign_in_failures (kind, person_id, client, failed_at) VALUES ($1, $2, $3, $4)")
-                .bind(kind.as_str())
-                .bind(person_id)
-                .bind(client)
-                .bind(at)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
-    /// Failure times since `since`, oldest first: for the person (if known) and for the client.
-    pub async fn sign_in_failures_since(
-        &self,
-        person_id: Option<i64>,
-        client: &str,
-        since: DateTime<Utc>,
-    ) -> Result<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>), StoreError> {
-        type Times = Vec<(DateTime<Utc>,)>;
-        let (person, client): (Times, Times) = dispatch!(self, pool => {
-            let person = match person_id {
-                Some(id) => sqlx::query_as(
-                    "SELECT failed_at FROM sign_in_failures WHERE person_id = $1 AND failed_at >= $2 ORDER BY failed_at",
-                )
-                .bind(id)
-                .bind(since)
-                .fetch_all(pool)
-                .await?,
-                None => Vec::new(),
-            };
-            let client = sqlx::query_as(
-                "SELECT failed_at FROM sign_in_failures WHERE client = $1 AND failed_at >= $2 ORDER BY failed_at",
-            )
-            .bind(client)
-            .bind(since)
-            .fetch_all(pool)
-            .await?;
-            (person, client)
-        });
-        Ok((
-            person.into_iter().map(|(t,)| t).collect(),
-            client.into_iter().map(|(t,)| t).collect(),
-        ))
-    }
-
-    /// A successful sign-in clears the person's failures (not the client's).
-    pub async fn clear_sign_in_failures(&self, person_id: i64) -> Result<(), StoreError> {
-        dispatch!(self, pool => {
-            sqlx::query("DELETE FROM sign_in_failures WHERE person_id = $1").bind(person_id).execute(pool).await?;
-        });
-        Ok(())
     }
 
     pub async fn create_session(
@@ -194,7 +167,7 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<SessionRow>, StoreError> {
-        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM {SESSION_FROM} WHERE s.token_hash = $1");
         Ok(dispatch!(self, pool => {
             sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await?
         }))
@@ -211,21 +184,93 @@ impl Store {
         Ok(())
     }
 
-    /// Sets (or clears) who is acting on a shared tablet, and until when.
-    pub async fn set_acting_person(
+    /// Starts a turn on a tablet session: the turn running before it (if any) ends now.
+    pub async fn start_turn(
         &self,
-        session_id: i64,
-        acting: Option<(i64, DateTime<Utc>)>,
+        new: &NewTurn<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        Ok(dispatch!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE tablet_turns SET ended_at = $2 WHERE session_id = $1 AND ended_at IS NULL")
+                .bind(new.session_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO tablet_turns (session_id, organisation_id, location_id, person_id, token_hash,
+                                           started_at, active_until, ends_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(new.session_id)
+            .bind(new.organisation_id)
+            .bind(new.location_id)
+            .bind(new.person_id)
+            .bind(new.token_hash)
+            .bind(now)
+            .bind(new.active_until)
+            .bind(new.ends_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE sessions SET acting_turn_id = $2 WHERE id = $1")
+                .bind(new.session_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            id
+        }))
+    }
+
+    /// Pushes a running turn's idle end forward (the caller keeps it within the turn's
+    /// longest end).
+    pub async fn extend_turn(
+        &self,
+        turn_id: i64,
+        active_until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         dispatch!(self, pool => {
-            sqlx::query("UPDATE sessions SET acting_person_id = $2, acting_until = $3 WHERE id = $1")
-                .bind(session_id)
-                .bind(acting.map(|(id, _)| id))
-                .bind(acting.map(|(_, until)| until))
+            sqlx::query("UPDATE tablet_turns SET active_until = $2 WHERE id = $1 AND ended_at IS NULL")
+                .bind(turn_id)
+                .bind(active_until)
                 .execute(pool)
                 .await?;
         });
         Ok(())
+    }
+
+    /// Ends the tablet session's running turn (if any): back to the picker.
+    pub async fn end_turn(&self, session_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE tablet_turns SET ended_at = $2 WHERE session_id = $1 AND ended_at IS NULL")
+                .bind(session_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE sessions SET acting_turn_id = NULL WHERE id = $1")
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The turn a token names, whatever its state.
+    pub async fn turn_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<TurnRow>, StoreError> {
+        Ok(dispatch!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, session_id, organisation_id, location_id, person_id, started_at, ends_at, ended_at
+                 FROM tablet_turns WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?
+        }))
     }
 
     pub async fn revoke_session(

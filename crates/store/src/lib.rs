@@ -15,6 +15,7 @@ pub mod learning;
 pub mod ledger;
 pub mod organisations;
 pub mod queries;
+pub mod security;
 pub mod summary;
 
 use std::{fmt, future::Future, str::FromStr, time::Duration};

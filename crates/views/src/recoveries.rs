@@ -54,6 +54,18 @@ pub struct LogFormData {
     pub causes: Vec<Choice>,
     /// Amounts offered as one-tap chips, in the location's currency.
     pub quick_amounts: Vec<String>,
+    /// On a shared tablet, the running turn: what an entry queued offline is stamped with.
+    pub turn: Option<TurnStamp>,
+}
+
+/// Who is logging on a shared tablet, as an entry queued offline carries it: the turn's token
+/// (the server records the entry for that turn's person and nobody else) and the name the
+/// tablet shows beside it while it waits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnStamp {
+    pub token: String,
+    pub person_id: i64,
+    pub display_name: String,
 }
 
 /// What happened to a logged recovery, in the words the tablet shows.

@@ -16,6 +16,9 @@ pub struct Me {
     pub can_approve: bool,
     /// Managers and leadership read the improvement queue and the monthly summary.
     pub can_read_summary: bool,
+    /// On a shared tablet with someone's turn running: seconds without a tap or a key after
+    /// which any page returns to the picker. 0 otherwise.
+    pub turn_idle_seconds: i64,
 }
 
 /// A shared tablet's picker.

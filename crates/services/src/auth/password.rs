@@ -1,6 +1,13 @@
 //! Passwords and PINs, hashed with argon2id at OWASP's recommended parameters
 //! (19 MiB memory, 2 iterations, 1 lane). Hashing runs on the blocking pool, never on the
-//! async runtime's threads.
+//! async runtime's threads, and at most [`HASHING_SLOTS`] at once: each hash holds 19 MiB
+//! while it runs, so a burst of sign-ins would otherwise grow the server's memory without
+//! bound. An attempt that cannot get a slot within [`HASHING_WAIT`] is answered "busy"
+//! (503) at once rather than queued.
+
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -30,6 +37,28 @@ pub enum PasswordError {
     BadPin,
     #[error("hashing failed")]
     Hashing,
+    #[error("too many sign-ins at once")]
+    Busy,
+}
+
+/// Hashes running at once: 4 × 19 MiB of working memory at most.
+pub const HASHING_SLOTS: usize = 4;
+/// How long an attempt waits for a slot before it is answered "busy".
+pub const HASHING_WAIT: Duration = Duration::from_secs(2);
+static HASHING: Semaphore = Semaphore::const_new(HASHING_SLOTS);
+
+/// Runs `work` on the blocking pool once one of `slots` is free.
+async fn in_slot<T: Send + 'static>(
+    slots: &Semaphore,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    let _slot = tokio::time::timeout(HASHING_WAIT, slots.acquire())
+        .await
+        .map_err(|_| PasswordError::Busy)?
+        .map_err(|_| PasswordError::Busy)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| PasswordError::Hashing)
 }
 
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -62,21 +91,28 @@ pub fn check_pin_rules(pin: &Secret) -> Result<(), PasswordError> {
 
 /// Hashes a secret into a PHC string, off the async runtime.
 pub async fn hash(secret: Secret) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    in_slot(&HASHING, move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
             .hash_password(secret.expose().as_bytes(), &salt)
             .map(|hash| hash.to_string())
             .map_err(|_| PasswordError::Hashing)
     })
-    .await
-    .map_err(|_| PasswordError::Hashing)?
+    .await?
 }
 
-/// Verifies a secret against a stored PHC string, off the async runtime. Returns false for
-/// a malformed stored hash rather than failing.
-pub async fn verify(secret: Secret, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// Verifies a secret against a stored PHC string, off the async runtime. A malformed stored
+/// hash never verifies; only a full machine ([`PasswordError::Busy`]) is an error.
+pub async fn verify(secret: Secret, stored: String) -> Result<bool, PasswordError> {
+    verify_in(&HASHING, secret, stored).await
+}
+
+async fn verify_in(
+    slots: &Semaphore,
+    secret: Secret,
+    stored: String,
+) -> Result<bool, PasswordError> {
+    in_slot(slots, move || {
         PasswordHash::new(&stored)
             .map(|parsed| {
                 hasher()
@@ -86,7 +122,6 @@ pub async fn verify(secret: Secret, stored: String) -> bool {
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -97,13 +132,38 @@ mod tests {
     async fn a_hashed_password_verifies_and_a_wrong_one_does_not() {
         let stored = hash(Secret::new("correct horse battery")).await.unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify(Secret::new("correct horse battery"), stored.clone()).await);
-        assert!(!verify(Secret::new("correct horse battery!"), stored).await);
+        assert!(verify(Secret::new("correct horse battery"), stored.clone())
+            .await
+            .unwrap());
+        assert!(!verify(Secret::new("correct horse battery!"), stored)
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
     async fn a_malformed_stored_hash_never_verifies() {
-        assert!(!verify(Secret::new("anything"), "not a hash".to_string()).await);
+        assert!(!verify(Secret::new("anything"), "not a hash".to_string())
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_full_machine_answers_busy_instead_of_queueing() {
+        let stored = hash(Secret::new("correct horse battery")).await.unwrap();
+        // Every slot taken (as by a burst of sign-ins still hashing). A machine of its own,
+        // so that the other tests' hashes are not turned away meanwhile.
+        let slots = Semaphore::new(HASHING_SLOTS);
+        let all = slots.acquire_many(HASHING_SLOTS as u32).await.unwrap();
+        let started = std::time::Instant::now();
+        let refused = verify_in(&slots, Secret::new("correct horse battery"), stored.clone()).await;
+        assert!(matches!(refused, Err(PasswordError::Busy)), "{refused:?}");
+        assert!(started.elapsed() >= HASHING_WAIT);
+        drop(all);
+        assert!(
+            verify_in(&slots, Secret::new("correct horse battery"), stored)
+                .await
+                .unwrap()
+        );
     }
 
     #[test]

@@ -14,9 +14,11 @@ pub struct SessionLimits {
     pub absolute: Duration,
     /// A shared tablet stays set up this long.
     pub tablet_absolute: Duration,
-    /// On a tablet, the acting person's turn ends after this long without a request and the
-    /// tablet returns to the picker.
+    /// On a tablet, the acting person's turn ends after this long without a deliberate
+    /// action (polling and live updates do not count) and the tablet returns to the picker.
     pub tablet_turn_idle: Duration,
+    /// …and after this long in any case.
+    pub tablet_turn_max: Duration,
 }
 
 impl Default for SessionLimits {
@@ -26,6 +28,7 @@ impl Default for SessionLimits {
             absolute: Duration::hours(12),
             tablet_absolute: Duration::days(14),
             tablet_turn_idle: Duration::seconds(120),
+            tablet_turn_max: Duration::minutes(30),
         }
     }
 }
@@ -57,6 +60,20 @@ pub fn token_hash(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A tablet turn's token: derived from the tablet's session token (which only that device
+/// holds), the person and the turn's start, so the server can hand it to the device again on
+/// any page of the turn without storing it. Only its SHA-256 is stored.
+pub fn turn_token(session_token: &str, person_id: i64, started_at: DateTime<Utc>) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!(
+        "goodwill-turn\n{session_token}\n{person_id}\n{}",
+        started_at.timestamp_micros()
+    ))
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect()
 }
 
 /// The `Set-Cookie` value for a session token; `secure` when served over https.

@@ -1,8 +1,15 @@
-//! Throttling of password and PIN attempts: after too many failures inside a window, a
-//! person (or a client) is locked out until the oldest counted failure leaves the window.
-//! Pure: the failure times and `now` come in as arguments.
+//! Throttling of password and PIN attempts. Pure: the failure times and `now` come in as
+//! arguments; the store reserves each attempt under a lock after these rules allow it (see
+//! `store::security`), so concurrent guesses are counted before any is evaluated.
+//!
+//! Passwords slow down rather than lock: after a few failures for one username from one
+//! address, each further attempt from there waits twice as long as the one before (up to a
+//! cap), so a stranger cannot lock a person out from elsewhere, and a guesser gets a handful
+//! of tries an hour. PINs lock per person per tablet, per person across tablets, and per
+//! tablet; they never touch password sign-in.
 
 use chrono::{DateTime, Duration, Utc};
+use store::security::{AttemptHistory, AttemptKeys};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThrottleRule {
@@ -22,6 +29,110 @@ pub const PER_CLIENT: ThrottleRule = ThrottleRule {
     max_failures: 20,
     window: Duration::minutes(15),
 };
+
+/// A growing delay: `free` failures cost nothing; after that each attempt must wait
+/// `first`, then twice as long for every further failure, at most `cap`, counted from the
+/// latest failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DelayRule {
+    pub free: usize,
+    pub first: Duration,
+    pub cap: Duration,
+    pub window: Duration,
+}
+
+impl DelayRule {
+    pub fn check(
+        &self,
+        failures: &[DateTime<Utc>],
+        now: DateTime<Utc>,
+    ) -> Result<(), DateTime<Utc>> {
+        let recent: Vec<&DateTime<Utc>> = failures
+            .iter()
+            .filter(|t| **t > now - self.window)
+            .collect();
+        if recent.len() < self.free {
+            return Ok(());
+        }
+        let doublings = (recent.len() - self.free).min(20) as i32;
+        let wait = (self.first * 2i32.pow(doublings as u32)).min(self.cap);
+        let latest = **recent.last().expect("at least `free` failures");
+        let release = latest + wait;
+        if now >= release {
+            Ok(())
+        } else {
+            Err(release)
+        }
+    }
+}
+
+/// One username from one address: 5 free tries, then 30 s, 1 min, 2 min, … up to 15 min.
+pub const PASSWORD_FROM_CLIENT: DelayRule = DelayRule {
+    free: 5,
+    first: Duration::seconds(30),
+    cap: Duration::minutes(15),
+    window: Duration::hours(1),
+};
+/// One username from everywhere: guessing spread over many addresses.
+pub const PASSWORD_ANYWHERE: ThrottleRule = ThrottleRule {
+    max_failures: 50,
+    window: Duration::minutes(15),
+};
+/// One person's PIN across every tablet.
+pub const PIN_ANYWHERE: ThrottleRule = ThrottleRule {
+    max_failures: 10,
+    window: Duration::minutes(15),
+};
+/// The longest window any rule looks back over: how far back the store reads.
+pub const LONGEST_WINDOW: Duration = Duration::hours(1);
+
+/// What a password attempt is counted against: the username as typed (known or not, alike)
+/// and the client's address.
+pub fn password_keys(username: &str, client: &str) -> AttemptKeys {
+    AttemptKeys {
+        subject: format!("user:{}", username.trim().to_lowercase()),
+        device: format!("client:{client}"),
+    }
+}
+
+/// What a PIN attempt is counted against: the person and the device (a tablet session).
+pub fn pin_keys(person_id: i64, device: &str) -> AttemptKeys {
+    AttemptKeys {
+        subject: format!("person:{person_id}"),
+        device: device.to_string(),
+    }
+}
+
+/// Which rules an attempt is checked against.
+#[derive(Clone, Copy, Debug)]
+pub enum Rules {
+    Password,
+    Pin,
+}
+
+impl Rules {
+    /// Allowed, or refused until a time: the latest of the rules' release times.
+    pub fn decide(self, history: &AttemptHistory, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        let refusals = match self {
+            Rules::Password => [
+                PASSWORD_FROM_CLIENT
+                    .check(&history.subject_on_device, now)
+                    .err(),
+                PASSWORD_ANYWHERE.check(&history.subject, now).err(),
+                PER_CLIENT.check(&history.device, now).err(),
+            ],
+            Rules::Pin => [
+                PER_PERSON.check(&history.subject_on_device, now).err(),
+                PIN_ANYWHERE.check(&history.subject, now).err(),
+                PER_CLIENT.check(&history.device, now).err(),
+            ],
+        };
+        match refusals.into_iter().flatten().max() {
+            Some(until) => Err(until),
+            None => Ok(()),
+        }
+    }
+}
 
 impl ThrottleRule {
     /// `failures` oldest first, already limited to the window or not. Returns `Err(retry_at)`
@@ -69,6 +180,36 @@ mod tests {
     fn old_failures_do_not_count() {
         let failures = [t(-60), t(-50), t(-40), t(-30), t(1)];
         assert_eq!(PER_PERSON.check(&failures, t(2)), Ok(()));
+    }
+
+    #[test]
+    fn password_delays_double_after_five_failures_and_stop_at_the_cap() {
+        let rule = PASSWORD_FROM_CLIENT;
+        let five: Vec<_> = (0..5).map(t).collect();
+        // The sixth attempt waits 30 s after the fifth failure.
+        assert_eq!(rule.check(&five, t(4)), Err(t(4) + Duration::seconds(30)));
+        assert_eq!(rule.check(&five, t(4) + Duration::seconds(30)), Ok(()));
+        let seven: Vec<_> = (0..7).map(t).collect();
+        assert_eq!(rule.check(&seven, t(6)), Err(t(6) + Duration::minutes(2)));
+        let forty: Vec<_> = (0..40).map(|i| t(0) + Duration::seconds(i)).collect();
+        let latest = *forty.last().unwrap();
+        assert_eq!(
+            rule.check(&forty, latest),
+            Err(latest + Duration::minutes(15))
+        );
+    }
+
+    #[test]
+    fn pin_failures_never_slow_a_password() {
+        let history = AttemptHistory {
+            subject_on_device: (0..5).map(t).collect(),
+            subject: (0..5).map(t).collect(),
+            device: (0..5).map(t).collect(),
+        };
+        // The same history refuses a PIN at once; the password rules give a 30 s pause at
+        // most. The store keeps the two kinds apart (see store::security).
+        assert_eq!(Rules::Pin.decide(&history, t(5)), Err(t(15)));
+        assert_eq!(Rules::Password.decide(&history, t(5)), Ok(()));
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub struct LoadShape {
     pub server: Option<PathBuf>,
 }
 
-const PASSWORD: &str = "bench load password";
+pub(crate) const PASSWORD: &str = "bench load password";
 const CATEGORIES: [&str; 4] = ["noise", "room-not-ready", "billing-error", "slow-check-in"];
 const AMOUNTS: [&str; 5] = ["0", "5", "7.50", "12", "25"];
 
@@ -194,12 +194,16 @@ where
 /// An organisation with `staff` people who may log recoveries, 1,000.00 a day each with no
 /// cap per recovery: at the default shape most recoveries post at once and, as a person's day
 /// fills up, the rest wait for approval (the bench prints the shares).
-struct LoadOrganisation {
-    organisation_id: i64,
-    people: Vec<(String, i64)>,
+pub(crate) struct LoadOrganisation {
+    pub(crate) organisation_id: i64,
+    pub(crate) people: Vec<(String, i64)>,
 }
 
-async fn organisation(store: &Store, staff: usize, label: &str) -> Result<LoadOrganisation> {
+pub(crate) async fn organisation(
+    store: &Store,
+    staff: usize,
+    label: &str,
+) -> Result<LoadOrganisation> {
     let now = Utc::now();
     let zone = parse_time_zone("Europe/Lisbon").map_err(|e| anyhow::anyhow!("{e}"))?;
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -396,14 +400,14 @@ async fn http_load(
     .await
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
 /// A child process killed when dropped.
-struct Process(Child);
+pub(crate) struct Process(pub(crate) Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -412,7 +416,7 @@ impl Drop for Process {
     }
 }
 
-async fn wait_until_up(base: &str, path: &str) -> Result<()> {
+pub(crate) async fn wait_until_up(base: &str, path: &str) -> Result<()> {
     let client = reqwest::Client::new();
     for _ in 0..400 {
         if let Ok(r) = client.get(format!("{base}{path}")).send().await {
@@ -425,7 +429,7 @@ async fn wait_until_up(base: &str, path: &str) -> Result<()> {
     bail!("nothing answered at {base}{path} within 20 s")
 }
 
-fn sibling(name: &str) -> Result<PathBuf> {
+pub(crate) fn sibling(name: &str) -> Result<PathBuf> {
     let me = std::env::current_exe()?;
     Ok(me.with_file_name(name))
 }

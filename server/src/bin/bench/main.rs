@@ -3,6 +3,7 @@
 //!   bench seed    --database URL [--recoveries N --people P --locations L --months M]
 //!   bench summary [--sqlite] [--postgres ADMIN_URL] [--recoveries N ...] [--runs R]
 //!   bench load    [--sqlite] [--postgres ADMIN_URL] [--concurrency C --staff S --seconds T]
+//!   bench sign-ins [--burst N --small N --pairs N]
 //!
 //! `seed` writes a deterministic history straight into the ledger tables in bulk (budget days
 //! first, then recoveries, decisions, reversals and follow-ups, consistent with each other:
@@ -12,6 +13,7 @@
 //! real server over HTTP against its two ceilings (see `load.rs`).
 
 mod load;
+mod sign_ins;
 mod simulate;
 
 use std::{
@@ -81,6 +83,12 @@ enum Command {
         postgres: Option<String>,
         #[command(flatten)]
         shape: load::LoadShape,
+    },
+    /// A burst of sign-ins: the server's peak memory (hashing is bounded), and known against
+    /// unknown usernames (answers and times).
+    SignIns {
+        #[command(flatten)]
+        shape: sign_ins::SignInShape,
     },
     /// Run the simulator for many seeds; exits non-zero on a counterexample.
     Simulate {
@@ -174,6 +182,7 @@ async fn main() -> Result<()> {
             shape,
         } => load::run(sqlite, postgres, shape).await,
         Command::EmptyServer { addr } => load::empty_server(addr).await,
+        Command::SignIns { shape } => sign_ins::run(shape).await,
         Command::Simulate {
             sqlite,
             postgres,

@@ -1,0 +1,68 @@
+-- The shared tablet's turns kept as history, sign-in attempts reserved before they are
+-- checked, and an append-only log of security events.
+-- Kept in step with migrations/postgres/0011_turns_and_attempts.sql.
+
+-- Every PIN turn on a shared tablet. A deferred entry (logged offline, sent later) carries
+-- its turn's token and is recorded for that turn's person if the turn covered its capture
+-- time, whoever holds the tablet when it arrives. Only the token's SHA-256 is stored.
+CREATE TABLE tablet_turns (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id       INTEGER NOT NULL REFERENCES sessions (id),
+    organisation_id  INTEGER NOT NULL REFERENCES organisations (id),
+    location_id      INTEGER NOT NULL REFERENCES locations (id),
+    person_id        INTEGER NOT NULL REFERENCES people (id),
+    token_hash       TEXT    NOT NULL UNIQUE,
+    started_at       TEXT    NOT NULL,
+    -- The idle end: pushed forward by the person's deliberate actions, never past ends_at.
+    active_until     TEXT    NOT NULL,
+    -- The longest a turn may last.
+    ends_at          TEXT    NOT NULL,
+    -- Set when the turn is ended by hand or by the next person's PIN.
+    ended_at         TEXT
+);
+CREATE INDEX tablet_turns_by_session ON tablet_turns (session_id, started_at);
+
+-- The session's running turn (the acting_person_id and acting_until columns of 0002 are no
+-- longer read: the turn row holds who and until when).
+ALTER TABLE sessions ADD COLUMN acting_turn_id INTEGER REFERENCES tablet_turns (id);
+
+-- Sign-in and PIN attempts, reserved before the hash is checked so that concurrent guesses
+-- count against the limit before any of them is evaluated. subject: 'user:<username>' (known
+-- or not, alike) or 'person:<id>' for a PIN; device: 'client:<address>' or
+-- 'tablet:<session id>'.
+CREATE TABLE sign_in_attempts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind        TEXT    NOT NULL CHECK (kind IN ('password', 'pin')),
+    subject     TEXT    NOT NULL,
+    device      TEXT    NOT NULL,
+    started_at  TEXT    NOT NULL,
+    outcome     TEXT    NOT NULL CHECK (outcome IN ('pending', 'failed', 'succeeded'))
+);
+CREATE INDEX sign_in_attempts_by_subject ON sign_in_attempts (kind, subject, started_at);
+CREATE INDEX sign_in_attempts_by_device ON sign_in_attempts (kind, device, started_at);
+
+-- One row per subject and device ever attempted: the reservation takes these rows' locks
+-- (PostgreSQL; SQLite's write lock covers it) so that two attempts for one subject are
+-- counted one after the other.
+CREATE TABLE sign_in_locks (
+    key  TEXT NOT NULL PRIMARY KEY
+);
+
+-- Sign-ins, failures, refusals, PIN turns, tablet set-ups and sign-outs. Append-only: a
+-- success never erases the failures before it. organisation_id and person_id are empty for
+-- an unknown username; the subject is what was typed (never a secret).
+CREATE TABLE security_events (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    organisation_id  INTEGER REFERENCES organisations (id),
+    person_id        INTEGER REFERENCES people (id),
+    kind             TEXT    NOT NULL,
+    subject          TEXT    NOT NULL,
+    client           TEXT    NOT NULL,
+    at               TEXT    NOT NULL
+);
+CREATE INDEX security_events_by_org ON security_events (organisation_id, at);
+
+CREATE TRIGGER security_events_append_only_update BEFORE UPDATE ON security_events
+BEGIN SELECT RAISE(ABORT, 'the security log is append-only'); END;
+CREATE TRIGGER security_events_append_only_delete BEFORE DELETE ON security_events
+BEGIN SELECT RAISE(ABORT, 'the security log is append-only'); END;
