@@ -18,7 +18,10 @@ CREATE TABLE tablet_turns (
     -- The longest a turn may last.
     ends_at          TIMESTAMPTZ NOT NULL,
     -- Set when the turn is ended by hand or by the next person's PIN.
-    ended_at         TIMESTAMPTZ
+    ended_at         TIMESTAMPTZ,
+    -- Set when the person entered their password during the turn: the functions beyond the
+    -- front line and approvals open for the rest of the turn (step-up).
+    stepped_up_at    TIMESTAMPTZ
 );
 CREATE INDEX tablet_turns_by_session ON tablet_turns (session_id, started_at);
 

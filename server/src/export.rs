@@ -35,6 +35,7 @@ pub async fn summary_csv(
     let field = |key: &str| query.get(key).map_or("", String::as_str);
     let export = async {
         let caller = request.caller().await?;
+        caller.reaches(app::services::session::Reach::Beyond)?;
         let (month, location) = (field("month"), field("location"));
         let store = &request.state.store;
         Ok::<_, ApiError>(

@@ -54,6 +54,16 @@ pub async fn reset_pin(person_id: i64, pin: String) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Sets a new password for a person; every session of theirs ends. Never logged.
+#[server(endpoint = "admin/reset-password")]
+pub async fn reset_password(person_id: i64, password: String) -> Result<(), ApiError> {
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Admin).await?;
+    let (store, now) = (&request.state.store, request.now);
+    crate::services::admin::reset_password(store, &caller.actor, now, person_id, &password).await?;
+    Ok(())
+}
+
 /// Deactivates a person (they can no longer sign in; their sessions end; history stays) or
 /// reactivates them.
 #[server(endpoint = "admin/set-active")]

@@ -15,13 +15,7 @@ pub use views::approvals::PendingRequest;
 pub async fn approval_queue(
     #[server(default)] refresh: bool,
 ) -> Result<Vec<PendingRequest>, ApiError> {
-    use crate::api::caller::{caller_in_background, caller_with};
-    let role = crate::domain::org::Role::Supervisor;
-    let (request, caller) = if refresh {
-        caller_in_background(role).await?
-    } else {
-        caller_with(role).await?
-    };
+    let (request, caller) = crate::api::caller::caller_for_approvals(refresh).await?;
     Ok(crate::services::approvals::pending_requests(
         &request.state.store,
         &caller.actor,
@@ -40,8 +34,7 @@ pub async fn resolve_request(
     reason: String,
     idempotency_key: String,
 ) -> Result<String, ApiError> {
-    let (request, caller) =
-        crate::api::caller::caller_with(crate::domain::org::Role::Supervisor).await?;
+    let (request, caller) = crate::api::caller::caller_for_approvals(false).await?;
     Ok(crate::services::approvals::decide(
         &request.state.store,
         &request.state.events,

@@ -20,6 +20,8 @@ pub struct Caller {
     pub tablet_location_id: Option<i64>,
     /// On a shared tablet, the running turn's token (what entries queued offline carry).
     pub turn_token: Option<String>,
+    /// On a shared tablet, the person entered their password during this turn (step-up).
+    pub stepped_up: bool,
     pub actor: Actor,
 }
 
@@ -41,6 +43,17 @@ impl Caller {
                 person_id: self.actor.person_id,
                 display_name: self.display_name.clone(),
             })
+    }
+
+    /// On a shared tablet, a PIN reaches the front line and approvals; anything beyond asks
+    /// for the password first (`services::session::needs_password`).
+    pub fn reaches(&self, reach: crate::services::session::Reach) -> Result<(), ApiError> {
+        let on_tablet = self.tablet_location_id.is_some();
+        if crate::services::session::needs_password(on_tablet, self.stepped_up, reach) {
+            Err(ApiError::PasswordNeeded)
+        } else {
+            Ok(())
+        }
     }
 
     /// Holds `role` (or a higher one) somewhere in the organisation.
@@ -134,6 +147,7 @@ impl Request {
                 display_name: signed.display_name,
                 tablet_location_id: row.tablet_location_id,
                 turn_token: token.and_then(|t| session::running_turn_token(&row, t)),
+                stepped_up: row.turn_stepped_up_at.is_some(),
                 actor: signed.actor,
             }),
             Session::TabletIdle(_) | Session::None => None,
@@ -171,16 +185,31 @@ pub async fn caller_with(role: Role) -> Result<(Request, Caller), ApiError> {
     let request = request().await?;
     let caller = request.caller().await?;
     caller.actor.require(role)?;
+    caller.reaches(reach_of(role))?;
     Ok((request, caller))
 }
 
-/// [`caller_with`] for a request the page makes by itself (a poll): it does not keep a
-/// tablet turn alive.
-pub async fn caller_in_background(role: Role) -> Result<(Request, Caller), ApiError> {
+/// What a function gated at `role` reaches: the front line for staff, beyond for the rest.
+fn reach_of(role: Role) -> crate::services::session::Reach {
+    use crate::services::session::Reach;
+    if role == Role::Staff {
+        Reach::FrontLine
+    } else {
+        Reach::Beyond
+    }
+}
+
+/// The approval queue's and decisions' caller: a supervisor (or above), which a PIN turn on
+/// a shared tablet reaches. `background`: the page asks by itself (a poll), which does not
+/// keep a tablet turn alive.
+pub async fn caller_for_approvals(background: bool) -> Result<(Request, Caller), ApiError> {
     let mut request = request().await?;
-    request.activity = crate::services::session::Activity::Background;
+    if background {
+        request.activity = crate::services::session::Activity::Background;
+    }
     let caller = request.caller().await?;
-    caller.actor.require(role)?;
+    caller.actor.require(Role::Supervisor)?;
+    caller.reaches(crate::services::session::Reach::Approvals)?;
     Ok((request, caller))
 }
 
@@ -190,5 +219,6 @@ pub async fn caller_org_wide(role: Role) -> Result<(Request, Caller), ApiError> 
     let request = request().await?;
     let caller = request.caller().await?;
     caller.actor.require_org_wide(role)?;
+    caller.reaches(reach_of(role))?;
     Ok((request, caller))
 }

@@ -28,6 +28,11 @@ pub enum ApiError {
     Forbidden,
     #[error("Please sign in.")]
     SignInRequired,
+    /// On a shared tablet: this needs the person's password, not only their PIN.
+    #[error(
+        "On a shared tablet this needs your password: choose \"Unlock with password\" at the top."
+    )]
+    PasswordNeeded,
     /// Wrong username/password or PIN: one message whatever was wrong.
     #[error("{0}")]
     WrongCredentials(String),
@@ -53,7 +58,7 @@ impl ApiError {
         match self {
             ApiError::Validation(_) | ApiError::Fields(_) | ApiError::Request(_) => 400,
             ApiError::SignInRequired | ApiError::WrongCredentials(_) => 401,
-            ApiError::Forbidden => 403,
+            ApiError::Forbidden | ApiError::PasswordNeeded => 403,
             ApiError::NotFound(_) => 404,
             ApiError::Conflict(_) => 409,
             ApiError::Budget(_) => 422,
@@ -116,6 +121,7 @@ impl ApiError {
             ),
             ApiError::Forbidden => ApiError::Forbidden,
             ApiError::SignInRequired => ApiError::SignInRequired,
+            ApiError::PasswordNeeded => ApiError::PasswordNeeded,
             ApiError::WrongCredentials(message) => ApiError::WrongCredentials(
                 if message == WRONG_PIN {
                     WRONG_PIN

@@ -168,6 +168,62 @@ pub async fn still_here() -> Result<(), ApiError> {
     Ok(())
 }
 
+/// On a shared tablet, the acting person enters their password: the functions beyond the
+/// front line and approvals open for the rest of their turn.
+#[server(endpoint = "step-up")]
+pub async fn step_up(password: String) -> Result<(), ApiError> {
+    let request = crate::api::caller::request().await?;
+    let (settings, device) = (server::settings(&request), server::device(&request));
+    crate::services::session::step_up(
+        &request.state.store,
+        &settings,
+        &device,
+        password,
+        request.now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Changes the caller's own password (signed in on their own device); their other sessions end.
+#[server(endpoint = "change-password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let request = crate::api::caller::request().await?;
+    let (settings, device) = (server::settings(&request), server::device(&request));
+    let store = &request.state.store;
+    crate::services::session::change_password(
+        store,
+        &settings,
+        &device,
+        current_password,
+        new_password,
+        request.now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sets the caller's own tablet PIN, confirmed with their password.
+#[server(endpoint = "change-pin")]
+pub async fn change_pin(current_password: String, new_pin: String) -> Result<(), ApiError> {
+    let request = crate::api::caller::request().await?;
+    let (settings, device) = (server::settings(&request), server::device(&request));
+    let store = &request.state.store;
+    crate::services::session::change_pin(
+        store,
+        &settings,
+        &device,
+        current_password,
+        new_pin,
+        request.now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Ends the current turn on the tablet: back to the picker.
 #[server(endpoint = "end-turn")]
 pub async fn end_turn() -> Result<(), ApiError> {

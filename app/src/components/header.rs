@@ -71,6 +71,8 @@ pub fn SiteHeader() -> impl IntoView {
                                 }
                                 view! {
                                     <span class="who" data-testid="signed-in-as">{who}</span>
+                                    {me.password_unlocks_more.then(|| view! { <a href="/unlock">"Unlock with password"</a> })}
+                                    {me.tablet_location.is_none().then(|| view! { <a href="/account">"My account"</a> })}
                                     {me.is_admin.then(|| view! { <a href="/admin">"Admin"</a> })}
                                     <ActionForm action=sign_out>
                                         <button type="submit" class="button small">"Sign out"</button>

@@ -7,8 +7,9 @@ use leptos_meta::Title;
 use crate::{
     api::admin::{
         admin_overview, audit_entries, AddBudgetBoost, AddLocation, AddPerson, AddTaxonomyEntry,
-        AddTeam, AdminSnapshot, GrantPersonRole, ResetPin, RevokePersonRole, RevokeSessions,
-        SetBudgetPolicy, SetPersonActive, SetTaxonomyEntryActive, UpdateOrganisation,
+        AddTeam, AdminSnapshot, GrantPersonRole, ResetPassword, ResetPin, RevokePersonRole,
+        RevokeSessions, SetBudgetPolicy, SetPersonActive, SetTaxonomyEntryActive,
+        UpdateOrganisation,
     },
     components::feedback::{error_message, ActionError},
     domain::org::Role,
@@ -18,6 +19,7 @@ use crate::{
 pub fn AdminPage() -> impl IntoView {
     let add_person = ServerAction::<AddPerson>::new();
     let reset_pin = ServerAction::<ResetPin>::new();
+    let reset_password = ServerAction::<ResetPassword>::new();
     let set_active = ServerAction::<SetPersonActive>::new();
     let revoke = ServerAction::<RevokeSessions>::new();
     let set_policy = ServerAction::<SetBudgetPolicy>::new();
@@ -35,6 +37,7 @@ pub fn AdminPage() -> impl IntoView {
         (
             add_person.version().get(),
             reset_pin.version().get(),
+            reset_password.version().get(),
             set_active.version().get(),
             revoke.version().get(),
             set_policy.version().get(),
@@ -58,7 +61,7 @@ pub fn AdminPage() -> impl IntoView {
                     }.into_any(),
                     Ok(snapshot) => view! {
                         <h1>{format!("Administration · {}", snapshot.organisation_name)}</h1>
-                        <People snapshot=snapshot.clone() add_person reset_pin set_active revoke/>
+                        <People snapshot=snapshot.clone() add_person reset_pin reset_password set_active revoke/>
                         <Budgets snapshot=snapshot.clone() set_policy add_boost/>
                         <Structure snapshot actions=structure/>
                     }.into_any(),
@@ -95,6 +98,7 @@ fn People(
     snapshot: AdminSnapshot,
     add_person: ServerAction<AddPerson>,
     reset_pin: ServerAction<ResetPin>,
+    reset_password: ServerAction<ResetPassword>,
     set_active: ServerAction<SetPersonActive>,
     revoke: ServerAction<RevokeSessions>,
 ) -> impl IntoView {
@@ -109,6 +113,8 @@ fn People(
                         let id = p.id;
                         let pin_input = format!("pin-{id}");
                         let pin_label = format!("New PIN for {}", p.display_name);
+                        let password_input = format!("password-{id}");
+                        let password_label = format!("New password for {}", p.display_name);
                         let toggle = if p.active { "Deactivate" } else { "Reactivate" };
                         let make_active = (!p.active).to_string();
                         view! {
@@ -126,6 +132,13 @@ fn People(
                                             placeholder="New PIN" minlength="4" maxlength="8" required/>
                                         <button type="submit" class="button small">"Reset PIN"</button>
                                     </ActionForm>
+                                    <ActionForm action=reset_password attr:class="inline">
+                                        <input type="hidden" name="person_id" value=id.to_string()/>
+                                        <label class="visually-hidden" for=password_input.clone()>{password_label}</label>
+                                        <input id=password_input name="password" type="password" autocomplete="new-password"
+                                            placeholder="New password" minlength="10" required/>
+                                        <button type="submit" class="button small">"Reset password"</button>
+                                    </ActionForm>
                                     <ActionForm action=set_active attr:class="inline">
                                         <input type="hidden" name="person_id" value=id.to_string()/>
                                         <input type="hidden" name="active" value=make_active/>
@@ -142,6 +155,7 @@ fn People(
                 </tbody>
             </table>
             <ActionError message=Signal::derive(move || reset_pin.value().with(error_message))/>
+            <ActionError message=Signal::derive(move || reset_password.value().with(error_message))/>
             <ActionError message=Signal::derive(move || set_active.value().with(error_message))/>
 
             <h3>"Add a person"</h3>

@@ -1,5 +1,6 @@
 //! The pages, one per file.
 
+pub mod account;
 pub mod admin;
 pub mod approvals;
 pub mod console;

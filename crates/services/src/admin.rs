@@ -280,6 +280,53 @@ pub async fn add_person(
     Ok(())
 }
 
+/// Sets a new password for a person (they forgot theirs, or it may be known to someone
+/// else): every session of theirs ends, and the run of wrong passwords for their username
+/// ends. The password itself is never logged.
+#[tracing::instrument(name = "admin::reset_password", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
+pub async fn reset_password(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    person_id: i64,
+    password: &str,
+) -> Result<(), ServiceError> {
+    actor.require(Role::Admin)?;
+    administrable(store, actor, person_id).await?;
+    let password = Secret::new(password);
+    pw::check_password_rules(&password).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let password_hash = pw::hash(password).await?;
+    store
+        .set_password_hash(actor.organisation_id, person_id, &password_hash)
+        .await?;
+    store
+        .revoke_sessions_of(actor.organisation_id, person_id, now)
+        .await?;
+    if let Some(credentials) = store
+        .credentials_of(actor.organisation_id, person_id)
+        .await?
+    {
+        let keys = store::security::AttemptKeys {
+            subject: format!("user:{}", credentials.username),
+            device: format!("admin:{}", actor.person_id),
+        };
+        store
+            .forgive_attempts(store::accounts::AttemptKind::Password, &keys, now)
+            .await?;
+    }
+    crate::audit::record(
+        store,
+        actor,
+        "person.reset-password",
+        &format!("person:{person_id}"),
+        None,
+        None,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Sets a new PIN for a person (e.g. they forgot it) and clears their failed sign-ins. The
 /// PIN itself is never logged.
 #[tracing::instrument(name = "admin::reset_pin", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]

@@ -443,6 +443,7 @@ pub async fn me(
             can_approve: false,
             can_read_summary: false,
             turn_idle_seconds: 0,
+            password_unlocks_more: false,
         },
         Some(signed) => {
             let access = signed.actor.access();
@@ -467,6 +468,9 @@ pub async fn me(
                     .collect(),
                 display_name: signed.display_name,
                 organisation_name: organisation.name,
+                password_unlocks_more: tablet_location.is_some()
+                    && row.turn_stepped_up_at.is_none()
+                    && signed.actor.grants.iter().any(|g| g.role > Role::Staff),
                 turn_idle_seconds: if tablet_location.is_some() {
                     limits.tablet_turn_idle.num_seconds()
                 } else {
@@ -729,4 +733,214 @@ pub async fn deferred_actor(
     signed_by_id(store, row.organisation_id, turn.person_id)
         .await?
         .ok_or_else(|| refused("The person who captured this entry is no longer active."))
+}
+
+/// How far a request reaches, as far as a shared tablet is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Logging, today, my log, follow-ups.
+    FrontLine,
+    /// A supervisor's approval queue and decisions.
+    Approvals,
+    /// Everything else a role allows: the console, budgets, improvement items, the summary,
+    /// administration, one's own password.
+    Beyond,
+}
+
+/// A 4-digit PIN on a shared device opens the front line and a supervisor's approvals;
+/// anything beyond asks for the person's password first (step-up, for the rest of the turn).
+pub fn needs_password(on_tablet: bool, stepped_up: bool, reach: Reach) -> bool {
+    on_tablet && !stepped_up && reach == Reach::Beyond
+}
+
+/// Checks the acting person's password for `purpose` (throttled like a sign-in, counted per
+/// person and device) and answers their credentials.
+async fn confirm_password(
+    store: &Store,
+    device: &Device<'_>,
+    device_key: String,
+    signed: &Signed,
+    password: String,
+    now: DateTime<Utc>,
+) -> Result<store::accounts::Credentials, SessionError> {
+    let actor = &signed.actor;
+    let credentials = store
+        .credentials_of(actor.organisation_id, actor.person_id)
+        .await?
+        .ok_or(ServiceError::NotFound("person"))?;
+    let keys = AttemptKeys {
+        subject: format!("user:{}", credentials.username),
+        device: device_key,
+    };
+    let who = (Some(actor.organisation_id), Some(actor.person_id));
+    let attempt = reserve(store, AttemptKind::Password, &keys, who, device.client, now).await?;
+    let stored = credentials.password_hash.clone().unwrap_or_default();
+    let verified = match password::verify(Secret::new(password), stored).await {
+        Ok(verified) => verified && credentials.password_hash.is_some(),
+        Err(busy) => {
+            store.cancel_attempt(attempt).await?;
+            return Err(ServiceError::from(busy).into());
+        }
+    };
+    store.finish_attempt(attempt, verified).await?;
+    if !verified {
+        log_event(
+            store,
+            who,
+            "password-failed",
+            &keys.subject,
+            device.client,
+            now,
+        )
+        .await?;
+        return Err(SessionError::WrongCredentials(WRONG_CREDENTIALS));
+    }
+    Ok(credentials)
+}
+
+/// On a shared tablet, the acting person enters their password: for the rest of their turn
+/// the functions beyond the front line and approvals open (see [`needs_password`]).
+#[tracing::instrument(name = "session::step_up", skip_all)]
+pub async fn step_up(
+    store: &Store,
+    settings: &Settings<'_>,
+    device: &Device<'_>,
+    password: String,
+    now: DateTime<Utc>,
+) -> Result<(), SessionError> {
+    let session = current(
+        store,
+        &settings.limits,
+        device.token,
+        now,
+        Activity::Deliberate,
+    )
+    .await?;
+    let (row, signed) = match session {
+        Session::TabletActing(row, signed) => (row, signed),
+        Session::Personal(..) => {
+            return Err(ServiceError::Invalid("Only a shared tablet asks for this.".into()).into())
+        }
+        Session::TabletIdle(_) | Session::None => return Err(SessionError::SignInRequired),
+    };
+    let turn_id = row
+        .turn_id
+        .ok_or_else(|| ServiceError::Internal("an acting tablet without a turn".into()))?;
+    let credentials = confirm_password(
+        store,
+        device,
+        format!("tablet:{}", row.id),
+        &signed,
+        password,
+        now,
+    )
+    .await?;
+    store.step_up_turn(turn_id, now).await?;
+    let who = (Some(row.organisation_id), Some(signed.actor.person_id));
+    let subject = format!("user:{}", credentials.username);
+    log_event(store, who, "stepped-up", &subject, device.client, now).await?;
+    Ok(())
+}
+
+/// The person signed in on their own device changes their password: the current one first,
+/// then the new one (the same rules as ever). Every other session of theirs ends.
+#[tracing::instrument(name = "session::change_password", skip_all)]
+pub async fn change_password(
+    store: &Store,
+    settings: &Settings<'_>,
+    device: &Device<'_>,
+    current_password: String,
+    new_password: String,
+    now: DateTime<Utc>,
+) -> Result<(), SessionError> {
+    let (row, signed) = personal(store, settings, device, now).await?;
+    let new_password = Secret::new(new_password);
+    password::check_password_rules(&new_password)
+        .map_err(|e| ServiceError::Invalid(format!("The new password: {e}.")))?;
+    let credentials = confirm_password(
+        store,
+        device,
+        format!("client:{}", device.client),
+        &signed,
+        current_password,
+        now,
+    )
+    .await?;
+    let hash = password::hash(new_password)
+        .await
+        .map_err(ServiceError::from)?;
+    let actor = &signed.actor;
+    store
+        .set_password_hash(actor.organisation_id, actor.person_id, &hash)
+        .await?;
+    store
+        .revoke_other_sessions(actor.organisation_id, actor.person_id, row.id, now)
+        .await?;
+    let who = (Some(actor.organisation_id), Some(actor.person_id));
+    let subject = format!("user:{}", credentials.username);
+    log_event(store, who, "password-changed", &subject, device.client, now).await?;
+    Ok(())
+}
+
+/// The person signed in on their own device sets a new tablet PIN, confirmed with their
+/// password. The run of wrong PINs before it ends.
+#[tracing::instrument(name = "session::change_pin", skip_all)]
+pub async fn change_pin(
+    store: &Store,
+    settings: &Settings<'_>,
+    device: &Device<'_>,
+    current_password: String,
+    new_pin: String,
+    now: DateTime<Utc>,
+) -> Result<(), SessionError> {
+    let (_row, signed) = personal(store, settings, device, now).await?;
+    let pin = Secret::new(new_pin.trim());
+    password::check_pin_rules(&pin)
+        .map_err(|e| ServiceError::Invalid(format!("The new PIN: {e}.")))?;
+    let credentials = confirm_password(
+        store,
+        device,
+        format!("client:{}", device.client),
+        &signed,
+        current_password,
+        now,
+    )
+    .await?;
+    let hash = password::hash(pin).await.map_err(ServiceError::from)?;
+    let actor = &signed.actor;
+    store
+        .set_pin_hash(actor.organisation_id, actor.person_id, &hash)
+        .await?;
+    let keys = pin_keys(actor.person_id, &format!("client:{}", device.client));
+    store.forgive_attempts(AttemptKind::Pin, &keys, now).await?;
+    let who = (Some(actor.organisation_id), Some(actor.person_id));
+    let subject = format!("user:{}", credentials.username);
+    log_event(store, who, "pin-changed", &subject, device.client, now).await?;
+    Ok(())
+}
+
+/// A personal session (a password sign-in on the person's own device): what changing one's
+/// own credentials needs. A shared tablet is refused.
+async fn personal(
+    store: &Store,
+    settings: &Settings<'_>,
+    device: &Device<'_>,
+    now: DateTime<Utc>,
+) -> Result<(SessionRow, Signed), SessionError> {
+    match current(
+        store,
+        &settings.limits,
+        device.token,
+        now,
+        Activity::Deliberate,
+    )
+    .await?
+    {
+        Session::Personal(row, signed) => Ok((row, signed)),
+        Session::TabletActing(..) | Session::TabletIdle(_) => Err(ServiceError::Invalid(
+            "Change your password or PIN on your own device, signed in with your password.".into(),
+        )
+        .into()),
+        Session::None => Err(SessionError::SignInRequired),
+    }
 }

@@ -10,6 +10,7 @@ use super::{dispatch, Store, StoreError, WritePool};
 #[derive(sqlx::FromRow)]
 pub struct Credentials {
     pub person_id: i64,
+    pub username: String,
     pub organisation_id: i64,
     pub location_id: i64,
     pub active: bool,
@@ -30,6 +31,8 @@ pub struct SessionRow {
     pub acting_until: Option<DateTime<Utc>>,
     pub turn_ends_at: Option<DateTime<Utc>>,
     pub turn_started_at: Option<DateTime<Utc>>,
+    /// The running turn's person entered their password (step-up).
+    pub turn_stepped_up_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -82,11 +85,11 @@ pub struct AuditEntry {
 }
 
 const CREDENTIAL_COLUMNS: &str =
-    "id AS person_id, organisation_id, location_id, active, password_hash, pin_hash";
+    "id AS person_id, username, organisation_id, location_id, active, password_hash, pin_hash";
 const SESSION_COLUMNS: &str =
     "s.id, s.organisation_id, s.person_id, s.tablet_location_id, t.id AS turn_id,
      t.person_id AS acting_person_id, t.active_until AS acting_until, t.ends_at AS turn_ends_at,
-     t.started_at AS turn_started_at,
+     t.started_at AS turn_started_at, t.stepped_up_at AS turn_stepped_up_at,
      s.created_at, s.last_seen_at, s.expires_at, s.revoked_at";
 /// A session with its running tablet turn, if any.
 const SESSION_FROM: &str =
@@ -307,6 +310,62 @@ impl Store {
             .await?
             .rows_affected()
         }))
+    }
+
+    /// Marks a running turn as stepped up (its person entered their password).
+    pub async fn step_up_turn(&self, turn_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        dispatch!(self, pool => {
+            sqlx::query("UPDATE tablet_turns SET stepped_up_at = $2 WHERE id = $1 AND ended_at IS NULL")
+                .bind(turn_id)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends every live session of a person but one (the one they are using).
+    pub async fn revoke_other_sessions(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+        keep_session_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(dispatch!(self, pool => {
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = $4
+                 WHERE organisation_id = $1 AND person_id = $2 AND id <> $3 AND revoked_at IS NULL",
+            )
+            .bind(organisation_id)
+            .bind(person_id)
+            .bind(keep_session_id)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        }))
+    }
+
+    pub async fn set_password_hash(
+        &self,
+        organisation_id: i64,
+        person_id: i64,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let updated = dispatch!(self, pool => {
+            sqlx::query("UPDATE people SET password_hash = $3 WHERE id = $1 AND organisation_id = $2")
+                .bind(person_id)
+                .bind(organisation_id)
+                .bind(password_hash)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if updated == 0 {
+            return Err(StoreError::NotFound("person"));
+        }
+        Ok(())
     }
 
     pub async fn set_pin_hash(

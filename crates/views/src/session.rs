@@ -19,6 +19,9 @@ pub struct Me {
     /// On a shared tablet with someone's turn running: seconds without a tap or a key after
     /// which any page returns to the picker. 0 otherwise.
     pub turn_idle_seconds: i64,
+    /// On a shared tablet: the acting person holds roles beyond the front line that their
+    /// password would unlock for this turn (step-up).
+    pub password_unlocks_more: bool,
 }
 
 /// A shared tablet's picker.

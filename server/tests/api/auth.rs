@@ -311,3 +311,208 @@ async fn a_tablet_only_offers_its_own_locations_people() {
     assert_eq!(answer.status, 401);
     assert_eq!(answer.body["WrongCredentials"], "Wrong PIN.");
 }
+
+#[tokio::test]
+async fn a_pin_opens_the_front_line_and_approvals_and_the_password_opens_the_rest() {
+    let app = spawn_app(Db::Sqlite).await;
+    let org = organisation(&app.store, "a").await;
+    let tablet = app.signed_in("supervisor.a").await;
+    app.call(
+        &tablet,
+        "set-up-tablet",
+        &[("location_id", &org.location_id.to_string())],
+    )
+    .await;
+    let supervisor = org.person("supervisor.a").to_string();
+    let turn = app
+        .call(
+            &tablet,
+            "pin-switch",
+            &[("person_id", &supervisor), ("pin", PIN)],
+        )
+        .await;
+    assert!(turn.status < 400, "{turn:?}");
+    assert_eq!(
+        app.call(&tablet, "me", &[]).await.body["password_unlocks_more"],
+        true
+    );
+    // Approvals and the front line: the PIN is enough.
+    assert_eq!(app.call(&tablet, "approvals/queue", &[]).await.status, 200);
+    assert_eq!(app.call(&tablet, "today", &[]).await.status, 200);
+    // The console asks for the password first.
+    let spend = app
+        .call(&tablet, "console/spend", &[("from", ""), ("to", "")])
+        .await;
+    assert_eq!(spend.status, 403, "{spend:?}");
+    assert!(
+        spend.body.get("PasswordNeeded").is_some() || spend.body == "PasswordNeeded",
+        "{spend:?}"
+    );
+    // A wrong password unlocks nothing; the right one unlocks the rest of the turn.
+    let wrong = app
+        .call(&tablet, "step-up", &[("password", "not my password")])
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(
+        app.call(&tablet, "console/spend", &[("from", ""), ("to", "")])
+            .await
+            .status,
+        403
+    );
+    let right = app
+        .call(&tablet, "step-up", &[("password", PASSWORD)])
+        .await;
+    assert!(right.status < 400, "{right:?}");
+    assert_eq!(
+        app.call(&tablet, "console/spend", &[("from", ""), ("to", "")])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.call(&tablet, "me", &[]).await.body["password_unlocks_more"],
+        false
+    );
+    // The next person's turn starts locked again.
+    let staff = org.person("staff.a").to_string();
+    app.call(
+        &tablet,
+        "pin-switch",
+        &[("person_id", &staff), ("pin", PIN)],
+    )
+    .await;
+    app.call(&tablet, "end-turn", &[]).await;
+    app.call(
+        &tablet,
+        "pin-switch",
+        &[("person_id", &supervisor), ("pin", PIN)],
+    )
+    .await;
+    assert_eq!(
+        app.call(&tablet, "console/spend", &[("from", ""), ("to", "")])
+            .await
+            .status,
+        403
+    );
+    // Nobody changes a password from the tablet.
+    let change = app
+        .call(
+            &tablet,
+            "change-password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(change.status, 400, "{change:?}");
+}
+
+#[tokio::test]
+async fn everyone_changes_their_own_password_and_pin_and_an_admin_reset_ends_sessions() {
+    let app = spawn_app(Db::Sqlite).await;
+    let org = organisation(&app.store, "a").await;
+    let laptop = app.signed_in("staff.a").await;
+    let phone = app.signed_in("staff.a").await;
+    // The current password is checked; the new one follows the rules.
+    let wrong = app
+        .call(
+            &laptop,
+            "change-password",
+            &[
+                ("current_password", "not it at all"),
+                ("new_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    let short = app
+        .call(
+            &laptop,
+            "change-password",
+            &[("current_password", PASSWORD), ("new_password", "short")],
+        )
+        .await;
+    assert_eq!(short.status, 400);
+    let changed = app
+        .call(
+            &laptop,
+            "change-password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert!(changed.status < 400, "{changed:?}");
+    // This device stays signed in; the other one does not.
+    assert!(app.call(&laptop, "me", &[]).await.body.is_object());
+    assert_eq!(
+        app.call(&phone, "me", &[]).await.body,
+        serde_json::Value::Null
+    );
+    let old = app
+        .call(
+            &browser(),
+            "sign-in",
+            &[("username", "staff.a"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(old.status, 401);
+    // A new PIN, confirmed with the (new) password, works on the tablet.
+    let pin = app
+        .call(
+            &laptop,
+            "change-pin",
+            &[
+                ("current_password", "a brand new password"),
+                ("new_pin", "86420"),
+            ],
+        )
+        .await;
+    assert!(pin.status < 400, "{pin:?}");
+    let tablet = app.signed_in("supervisor.a").await;
+    app.call(
+        &tablet,
+        "set-up-tablet",
+        &[("location_id", &org.location_id.to_string())],
+    )
+    .await;
+    let staff = org.person("staff.a").to_string();
+    let turn = app
+        .call(
+            &tablet,
+            "pin-switch",
+            &[("person_id", &staff), ("pin", "86420")],
+        )
+        .await;
+    assert!(turn.status < 400, "{turn:?}");
+    // An admin resets the password: every session of the person ends, the new one works.
+    let admin = app.signed_in("admin.a").await;
+    let reset = app
+        .call(
+            &admin,
+            "admin/reset-password",
+            &[
+                ("person_id", &staff),
+                ("password", "set by the admin today"),
+            ],
+        )
+        .await;
+    assert!(reset.status < 400, "{reset:?}");
+    assert_eq!(
+        app.call(&laptop, "me", &[]).await.body,
+        serde_json::Value::Null
+    );
+    let fresh = app
+        .call(
+            &browser(),
+            "sign-in",
+            &[
+                ("username", "staff.a"),
+                ("password", "set by the admin today"),
+            ],
+        )
+        .await;
+    assert!(fresh.status < 400, "{fresh:?}");
+}

@@ -2,7 +2,7 @@
 //! table. Runs on SQLite and on PostgreSQL. A refused call must also change nothing (the
 //! audit log of the target organisation stays as the allowed calls left it).
 
-use crate::helpers::{browser, organisation, spawn_app, Db, TestApp};
+use crate::helpers::{browser, organisation, spawn_app, Db, TestApp, PASSWORD};
 
 /// Who calls: a role in organisation A, the admin of organisation B, or nobody.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,9 +53,15 @@ fn expected(endpoint: &str, who: Who) -> u16 {
         // Personal sessions are not tablets: the tablet functions refuse them.
         ("tablet-roster" | "end-turn" | "pin-switch", Anonymous) => 401,
         ("tablet-roster" | "end-turn" | "pin-switch", _) => 400,
-        // The front line: everyone signed in, on their own budget and records.
-        ("today" | "log-form" | "log-recovery" | "my-log", Anonymous) => 401,
-        ("today" | "log-form" | "log-recovery" | "my-log", _) => OK,
+        // The front line: everyone signed in, on their own budget and records (an entry sent
+        // late from a personal device is the signed-in person's own).
+        ("today" | "log-form" | "log-recovery" | "my-log" | "log-deferred", Anonymous) => 401,
+        ("today" | "log-form" | "log-recovery" | "my-log" | "log-deferred", _) => OK,
+        // One's own session and PIN: everyone signed in; step-up is for shared tablets only.
+        ("still-here" | "change-pin", Anonymous) => 401,
+        ("still-here" | "change-pin", _) => OK,
+        ("step-up", Anonymous) => 401,
+        ("step-up", _) => 400,
         // A receipt is its owner's only.
         ("logged", Anonymous) => 401,
         ("logged", Staff) => OK,
@@ -244,6 +250,8 @@ async fn matrix(kind: Db) {
         let reversal_key = format!("reverse-{unique}");
         let item_title = format!("Minibar charges wrong {unique}");
         let countermeasure = format!("Check the minibar at check-out ({unique})");
+        let deferred_key = format!("deferred-{unique}");
+        let captured_at = chrono::Utc::now().to_rfc3339();
         let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
             ("status", vec![]),
             ("today", vec![]),
@@ -258,6 +266,25 @@ async fn matrix(kind: Db) {
                     ("reaction", "satisfied"),
                     ("touchpoint", "front-desk"),
                 ],
+            ),
+            (
+                "log-deferred",
+                vec![
+                    ("turn_token", ""),
+                    ("captured_at", &captured_at),
+                    ("idempotency_key", &deferred_key),
+                    ("category", "noise"),
+                    ("remedy", "fix-or-apology"),
+                    ("amount", "0"),
+                    ("reaction", "satisfied"),
+                    ("touchpoint", "front-desk"),
+                ],
+            ),
+            ("still-here", vec![]),
+            ("step-up", vec![("password", PASSWORD)]),
+            (
+                "change-pin",
+                vec![("current_password", PASSWORD), ("new_pin", "97531")],
             ),
             ("my-log", vec![("days", "7")]),
             ("logged", vec![("recovery_id", &recovery)]),
@@ -385,6 +412,10 @@ async fn matrix(kind: Db) {
             (
                 "admin/reset-pin",
                 vec![("person_id", &extra), ("pin", "8642")],
+            ),
+            (
+                "admin/reset-password",
+                vec![("person_id", &extra), ("password", "set by an admin of a")],
             ),
             (
                 "admin/set-active",
