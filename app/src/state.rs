@@ -19,6 +19,15 @@ pub struct AppState {
     /// Believe `X-Forwarded-For` / `X-Forwarded-Proto` (the app runs behind a proxy).
     #[from_ref(skip)]
     pub trust_proxy: bool,
+    /// Proxies in front of the app, by address (`GOODWILL_TRUSTED_PROXIES`): their
+    /// `X-Forwarded-*` headers are believed, and their addresses skipped in
+    /// `X-Forwarded-For` when looking for the client's.
+    #[from_ref(skip)]
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Where people reach the app (`GOODWILL_PUBLIC_URL`, e.g. `https://goodwill.example`):
+    /// when set, a write's `Origin` must be exactly this scheme, host and port.
+    #[from_ref(skip)]
+    pub public_origin: Option<Arc<str>>,
     /// An argon2id hash of a random secret, verified against when a username is unknown so
     /// that a failed sign-in takes the same time either way.
     #[from_ref(skip)]

@@ -21,6 +21,9 @@ pub struct Config {
     pub session_limits: SessionLimits,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `GOODWILL_PUBLIC_URL` as an origin (`scheme://host[:port]`).
+    pub public_origin: Option<String>,
     /// `LEPTOS_ENV=PROD`.
     pub production: bool,
 }
@@ -57,6 +60,43 @@ fn flag(name: &str) -> anyhow::Result<bool> {
         Ok("0" | "false" | "no" | "") | Err(_) => Ok(false),
         Ok(other) => bail!("{name} must be true or false, not {other}"),
     }
+}
+
+/// A comma-separated list of IP addresses (a handful of proxies: exact addresses, no
+/// ranges, so no parsing library is needed).
+fn addresses(name: &str) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    let text = std::env::var(name).unwrap_or_default();
+    text.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse()
+                .map_err(|_| anyhow::anyhow!("{name}: {a} is not an IP address"))
+        })
+        .collect()
+}
+
+/// `GOODWILL_PUBLIC_URL` reduced to its origin: `https://goodwill.example/` →
+/// `https://goodwill.example`.
+fn public_origin() -> anyhow::Result<Option<String>> {
+    let Ok(url) = std::env::var("GOODWILL_PUBLIC_URL") else {
+        return Ok(None);
+    };
+    let url = url.trim();
+    let (scheme, rest) = url
+        .split_once("://")
+        .filter(|(scheme, _)| matches!(*scheme, "http" | "https"))
+        .ok_or_else(|| {
+            anyhow::anyhow!("GOODWILL_PUBLIC_URL must start with https:// (or http://)")
+        })?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() {
+        bail!("GOODWILL_PUBLIC_URL names no host");
+    }
+    Ok(Some(format!(
+        "{scheme}://{}",
+        authority.to_ascii_lowercase()
+    )))
 }
 
 impl Config {
@@ -101,8 +141,15 @@ impl Config {
             leptos_options,
             pool,
             session_limits,
-            secure_cookies: flag("GOODWILL_SECURE_COOKIES")?,
+            // Production serves https (behind its proxy): Secure, __Host- cookies and HSTS
+            // unless switched off explicitly.
+            secure_cookies: match std::env::var("GOODWILL_SECURE_COOKIES") {
+                Ok(_) => flag("GOODWILL_SECURE_COOKIES")?,
+                Err(_) => production,
+            },
             trust_proxy: flag("GOODWILL_TRUST_PROXY")?,
+            trusted_proxies: addresses("GOODWILL_TRUSTED_PROXIES")?,
+            public_origin: public_origin()?,
             production,
         })
     }

@@ -25,10 +25,11 @@ pub async fn summary_csv(
     let Some(what) = Export::parse(&name) else {
         return (StatusCode::NOT_FOUND, "No such export.").into_response();
     };
+    let client = app::api::caller::client_address(&state, &headers, Some(peer.ip()));
     let request = Request {
         state,
         headers,
-        client: peer.ip().to_string(),
+        client,
         now: chrono::Utc::now(),
         activity: app::services::session::Activity::Deliberate,
     };

@@ -63,6 +63,8 @@ impl Application {
             session_limits: config.session_limits,
             secure_cookies: config.secure_cookies,
             trust_proxy: config.trust_proxy,
+            trusted_proxies: config.trusted_proxies.clone().into(),
+            public_origin: config.public_origin.as_deref().map(Into::into),
             dummy_hash,
             events: Default::default(),
         };
@@ -105,6 +107,9 @@ impl Application {
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let hsts = state
+        .secure_cookies
+        .then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     Router::new()
         .route("/healthz", get(health))
         .route("/events/approvals", get(live::approval_events))
@@ -130,6 +135,11 @@ fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
+        ))
+        // Served over https (secure cookies): browsers keep to https for two years.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::response::Response| hsts.clone(),
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

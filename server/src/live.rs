@@ -20,10 +20,11 @@ pub async fn approval_events(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
+    let client = app::api::caller::client_address(&state, &headers, Some(peer.ip()));
     let request = Request {
         state: state.clone(),
         headers,
-        client: peer.ip().to_string(),
+        client,
         now: chrono::Utc::now(),
         // A live stream is the page listening, not the person acting.
         activity: app::services::session::Activity::Background,

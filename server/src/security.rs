@@ -35,8 +35,16 @@ pub async fn same_origin_writes(
         text(header::HOST)
     };
     let source = text(header::ORIGIN).or_else(|| text(header::REFERER));
-    match (host, source.and_then(authority)) {
-        (Some(host), Some(source)) if source.eq_ignore_ascii_case(host) => next.run(request).await,
+    let same = match state.public_origin.as_deref() {
+        // The whole origin, scheme included, against where people reach the app.
+        Some(public) => source
+            .and_then(origin)
+            .is_some_and(|o| o.eq_ignore_ascii_case(public)),
+        None => matches!((host, source.and_then(authority)),
+            (Some(host), Some(source)) if source.eq_ignore_ascii_case(host)),
+    };
+    match same {
+        true => next.run(request).await,
         _ => {
             tracing::warn!(method = %request.method(), uri = %request.uri(), "cross-site write refused");
             (
@@ -46,6 +54,13 @@ pub async fn same_origin_writes(
                 .into_response()
         }
     }
+}
+
+/// `scheme://host[:port]` of an absolute URL such as `https://example.com:8443/path`.
+fn origin(url: &str) -> Option<&str> {
+    let scheme_end = url.find("://")?;
+    let authority = authority(url)?;
+    Some(&url[..scheme_end + 3 + authority.len()])
 }
 
 /// `host[:port]` of an absolute URL such as `https://example.com:8443/path`.
@@ -79,7 +94,17 @@ pub async fn api_error_status(request: Request<Body>, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::authority;
+    use super::{authority, origin};
+
+    #[test]
+    fn the_origin_is_the_scheme_host_and_port_of_a_url() {
+        assert_eq!(
+            origin("https://example.com:8443/path?x"),
+            Some("https://example.com:8443")
+        );
+        assert_eq!(origin("http://example.com"), Some("http://example.com"));
+        assert_eq!(origin("example.com"), None);
+    }
 
     #[test]
     fn the_authority_is_the_host_and_port_of_a_url() {

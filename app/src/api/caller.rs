@@ -98,19 +98,9 @@ pub async fn request() -> Result<Request, ApiError> {
         .map_err(|_| ApiError::Internal)?;
     let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .await
-        .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|_| "unknown".to_string());
-    let client = if state.trust_proxy {
-        headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .unwrap_or(peer)
-    } else {
-        peer
-    };
+        .map(|info| info.0.ip())
+        .ok();
+    let client = client_address(&state, &headers, peer);
     Ok(Request {
         state,
         headers,
@@ -120,13 +110,49 @@ pub async fn request() -> Result<Request, ApiError> {
     })
 }
 
+/// The client's address, for throttling. Directly connected: the peer. Behind proxies
+/// (`GOODWILL_TRUST_PROXY`, or the peer named in `GOODWILL_TRUSTED_PROXIES`): the right-most
+/// `X-Forwarded-For` address that is not one of the trusted proxies — each proxy appends the
+/// address it received from, so everything left of that was written by the client itself
+/// and proves nothing.
+pub fn client_address(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".to_string();
+    };
+    let trusted = |ip: &std::net::IpAddr| state.trusted_proxies.contains(ip);
+    if !state.trust_proxy && !trusted(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted(&ip) => continue,
+            Ok(ip) => return ip.to_string(),
+            // Not an address: the chain is broken here; count it as the client.
+            Err(_) => return entry.to_string(),
+        }
+    }
+    peer.to_string()
+}
+
 impl Request {
     pub fn session_token(&self) -> Option<&str> {
         self.headers
             .get_all(axum::http::header::COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok())
-            .find_map(session::token_from_cookie_header)
+            .find_map(|header| session::token_from_cookie_header(header, self.secure()))
     }
 
     /// The signed-in caller (the person acting, on a shared tablet), if any.
@@ -221,4 +247,45 @@ pub async fn caller_org_wide(role: Role) -> Result<(Request, Caller), ApiError> 
     caller.actor.require_org_wide(role)?;
     caller.reaches(reach_of(role))?;
     Ok((request, caller))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+    use axum::http::{HeaderMap, HeaderValue};
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn a_direct_client_is_its_peer_whatever_it_claims() {
+        let headers = forwarded(&["1.2.3.4"]);
+        assert_eq!(forwarded_client(false, &[], &headers, Some(ip("9.9.9.9"))), "9.9.9.9");
+    }
+
+    #[test]
+    fn behind_a_proxy_the_right_most_untrusted_address_is_the_client() {
+        // The client wrote "6.6.6.6" itself; the proxy appended the address it saw.
+        let headers = forwarded(&["6.6.6.6, 203.0.113.7"]);
+        let proxy = ip("10.0.0.2");
+        assert_eq!(forwarded_client(true, &[], &headers, Some(proxy)), "203.0.113.7");
+        // Two proxies, both named: skipped from the right.
+        let headers = forwarded(&["6.6.6.6", "203.0.113.7, 10.0.0.1"]);
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        assert_eq!(forwarded_client(false, &proxies, &headers, Some(proxy)), "203.0.113.7");
+        // A peer that is not a named proxy is not believed.
+        assert_eq!(forwarded_client(false, &proxies, &headers, Some(ip("8.8.8.8"))), "8.8.8.8");
+        // Nothing forwarded: the peer.
+        assert_eq!(forwarded_client(true, &[], &HeaderMap::new(), Some(proxy)), "10.0.0.2");
+    }
 }

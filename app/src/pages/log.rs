@@ -102,7 +102,8 @@ pub fn LogPage() -> impl IntoView {
                     n => format!("{n} recoveries waiting to send — they go out as soon as the tablet is back online."),
                 }}
             </p>
-            <NeedsAttention counts/>
+            // Type-erased: the page's view type is otherwise too deep for the wasm build.
+            {view! { <NeedsAttention counts/> }.into_any()}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

@@ -4,6 +4,19 @@
 use chrono::{DateTime, Duration, Utc};
 
 pub const COOKIE_NAME: &str = "goodwill_session";
+/// The cookie's name when served over https: the `__Host-` prefix makes browsers refuse it
+/// unless it is `Secure`, has `Path=/` and no `Domain`, so a neighbouring subdomain cannot
+/// plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-goodwill_session";
+
+/// The session cookie's name over https (`secure`) or plain http (development).
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// How long sessions and tablet turns last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +92,8 @@ pub fn turn_token(session_token: &str, person_id: i64, started_at: DateTime<Utc>
 /// The `Set-Cookie` value for a session token; `secure` when served over https.
 pub fn cookie(token: &str, max_age: Duration, secure: bool) -> String {
     format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        cookie_name(secure),
         max_age.num_seconds(),
         if secure { "; Secure" } else { "" }
     )
@@ -89,12 +103,14 @@ pub fn clearing_cookie(secure: bool) -> String {
     cookie("", Duration::zero(), secure)
 }
 
-/// The session token from a `Cookie` request header, if any.
-pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+/// The session token from a `Cookie` request header, if any: over https only the `__Host-`
+/// cookie counts.
+pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<&str> {
+    let wanted = cookie_name(secure);
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -142,12 +158,22 @@ mod tests {
     fn the_token_is_read_from_the_cookie_header_and_garbage_is_ignored() {
         let token = new_token();
         let header = format!("theme=dark; {COOKIE_NAME}={token}; other=1");
-        assert_eq!(token_from_cookie_header(&header), Some(token.as_str()));
         assert_eq!(
-            token_from_cookie_header(&format!("{COOKIE_NAME}=../../etc")),
+            token_from_cookie_header(&header, false),
+            Some(token.as_str())
+        );
+        assert_eq!(
+            token_from_cookie_header(&format!("{COOKIE_NAME}=../../etc"), false),
             None
         );
-        assert_eq!(token_from_cookie_header("theme=dark"), None);
+        assert_eq!(token_from_cookie_header("theme=dark", false), None);
+        // Over https the plain name is not enough: only the __Host- cookie counts.
+        assert_eq!(token_from_cookie_header(&header, true), None);
+        let secure = format!("{SECURE_COOKIE_NAME}={token}");
+        assert_eq!(
+            token_from_cookie_header(&secure, true),
+            Some(token.as_str())
+        );
     }
 
     #[test]
@@ -158,6 +184,8 @@ mod tests {
                 && value.contains("SameSite=Lax")
                 && value.contains("Secure")
         );
+        assert!(value.starts_with("__Host-goodwill_session=abc; Path=/;"));
+        assert!(!value.contains("Domain"));
         assert!(!cookie("abc", Duration::hours(1), false).contains("Secure"));
     }
 }

@@ -10,8 +10,8 @@
 //!    With hashing bounded, the large burst's peak stays near the small one's; unbounded, it
 //!    would grow with the burst (19 MiB per hash in flight).
 //! 2. **Known and unknown usernames.** Alternates wrong passwords for a known username and for
-//!    unknown ones (each from an address of its own, so none is throttled) and compares the
-//!    answers' statuses and median times.
+//!    an unknown one (each attempt from an address of its own, fewer than the per-username
+//!    limit) and compares the answers' statuses and median times.
 
 use std::{
     collections::BTreeMap,
@@ -38,8 +38,9 @@ pub struct SignInShape {
     /// Sign-ins at once in the small burst (the ceiling).
     #[arg(long, default_value_t = 8)]
     pub small: usize,
-    /// Known and unknown usernames compared, each.
-    #[arg(long, default_value_t = 60)]
+    /// Known and unknown usernames compared, each (below the 50 failures one username may
+    /// collect from everywhere in 15 minutes, so that neither is throttled).
+    #[arg(long, default_value_t = 40)]
     pub pairs: usize,
     /// The server binary; default: `server` beside this one.
     #[arg(long)]
