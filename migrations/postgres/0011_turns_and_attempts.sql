@@ -12,6 +12,9 @@ CREATE TABLE tablet_turns (
     location_id      BIGINT NOT NULL REFERENCES locations (id),
     person_id        BIGINT NOT NULL REFERENCES people (id),
     token_hash       TEXT    NOT NULL UNIQUE,
+    -- Random, per turn: the token is derived from the tablet's session token and this, so
+    -- the server can hand it to the device again on any page of the turn without storing it.
+    salt             TEXT    NOT NULL,
     started_at       TIMESTAMPTZ NOT NULL,
     -- The idle end: pushed forward by the person's deliberate actions, never past ends_at.
     active_until     TIMESTAMPTZ NOT NULL,

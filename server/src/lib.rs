@@ -4,6 +4,7 @@
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod memory;
 pub mod ops;
 pub mod telemetry;
 

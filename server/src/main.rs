@@ -88,6 +88,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    server::memory::return_large_blocks();
     telemetry::init();
     let cli = Cli::parse();
     let mut config = Config::from_env()?;

@@ -120,11 +120,20 @@ pub fn client_address(
     headers: &HeaderMap,
     peer: Option<std::net::IpAddr>,
 ) -> String {
+    forwarded_client(state.trust_proxy, &state.trusted_proxies, headers, peer)
+}
+
+fn forwarded_client(
+    trust_peer: bool,
+    proxies: &[std::net::IpAddr],
+    headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
+) -> String {
     let Some(peer) = peer else {
         return "unknown".to_string();
     };
-    let trusted = |ip: &std::net::IpAddr| state.trusted_proxies.contains(ip);
-    if !state.trust_proxy && !trusted(&peer) {
+    let trusted = |ip: &std::net::IpAddr| proxies.contains(ip);
+    if !trust_peer && !trusted(&peer) {
         return peer.to_string();
     }
     let forwarded: Vec<&str> = headers
@@ -270,7 +279,10 @@ mod tests {
     #[test]
     fn a_direct_client_is_its_peer_whatever_it_claims() {
         let headers = forwarded(&["1.2.3.4"]);
-        assert_eq!(forwarded_client(false, &[], &headers, Some(ip("9.9.9.9"))), "9.9.9.9");
+        assert_eq!(
+            forwarded_client(false, &[], &headers, Some(ip("9.9.9.9"))),
+            "9.9.9.9"
+        );
     }
 
     #[test]
@@ -278,14 +290,26 @@ mod tests {
         // The client wrote "6.6.6.6" itself; the proxy appended the address it saw.
         let headers = forwarded(&["6.6.6.6, 203.0.113.7"]);
         let proxy = ip("10.0.0.2");
-        assert_eq!(forwarded_client(true, &[], &headers, Some(proxy)), "203.0.113.7");
+        assert_eq!(
+            forwarded_client(true, &[], &headers, Some(proxy)),
+            "203.0.113.7"
+        );
         // Two proxies, both named: skipped from the right.
         let headers = forwarded(&["6.6.6.6", "203.0.113.7, 10.0.0.1"]);
         let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
-        assert_eq!(forwarded_client(false, &proxies, &headers, Some(proxy)), "203.0.113.7");
+        assert_eq!(
+            forwarded_client(false, &proxies, &headers, Some(proxy)),
+            "203.0.113.7"
+        );
         // A peer that is not a named proxy is not believed.
-        assert_eq!(forwarded_client(false, &proxies, &headers, Some(ip("8.8.8.8"))), "8.8.8.8");
+        assert_eq!(
+            forwarded_client(false, &proxies, &headers, Some(ip("8.8.8.8"))),
+            "8.8.8.8"
+        );
         // Nothing forwarded: the peer.
-        assert_eq!(forwarded_client(true, &[], &HeaderMap::new(), Some(proxy)), "10.0.0.2");
+        assert_eq!(
+            forwarded_client(true, &[], &HeaderMap::new(), Some(proxy)),
+            "10.0.0.2"
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! [`Device`]; it sets or clears the cookie with what these use cases answer ([`Started`]).
 //! What a session token amounts to is [`current`].
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::org::Role;
 use store::{
     accounts::{AttemptKind, NewSession, NewTurn, SessionRow},
@@ -626,9 +626,8 @@ pub async fn pin_switch(
         log_event(store, who, "pin-failed", &keys.subject, device.client, now).await?;
         return Err(SessionError::WrongCredentials(WRONG_PIN));
     }
-    // Whole microseconds: the turn's token is derived from its start as both databases keep it.
-    let now = now.duration_trunc(Duration::microseconds(1)).unwrap_or(now);
     let token = device.token.ok_or(SessionError::SignInRequired)?;
+    let salt = new_token();
     store
         .start_turn(
             &NewTurn {
@@ -636,7 +635,8 @@ pub async fn pin_switch(
                 organisation_id: row.organisation_id,
                 location_id,
                 person_id,
-                token_hash: &token_hash(&turn_token(token, person_id, now)),
+                token_hash: &token_hash(&turn_token(token, &salt)),
+                salt: &salt,
                 active_until: now + settings.limits.tablet_turn_idle,
                 ends_at: now + settings.limits.tablet_turn_max,
             },
@@ -650,12 +650,9 @@ pub async fn pin_switch(
 /// The running turn's token on a tablet session, for stamping what the person logs while
 /// offline (see [`crate::front_line::log_deferred`]).
 pub fn running_turn_token(row: &SessionRow, session_token: &str) -> Option<String> {
-    match (row.acting_person_id, row.turn_started_at) {
-        (Some(person_id), Some(started_at)) => {
-            Some(turn_token(session_token, person_id, started_at))
-        }
-        _ => None,
-    }
+    row.turn_salt
+        .as_deref()
+        .map(|salt| turn_token(session_token, salt))
 }
 
 /// Ends the current turn on the tablet: back to the picker.

@@ -9,7 +9,7 @@
 //! PIN check itself is tested in `services/tests/tablet.rs` (turns start at the store here,
 //! so that seeds stay fast without argon2).
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::recovery::RecoveryForm;
 use services::{
     auth::session::{token_hash, turn_token, SessionLimits},
@@ -107,9 +107,11 @@ pub(crate) async fn take_turn(
         return Ok(None);
     };
     let limits = SessionLimits::default();
-    let now = world.now.duration_trunc(Duration::microseconds(1)).unwrap();
+    let now = world.now;
     let person_id = world.people[who].person_id;
-    let token = turn_token(&t.token, person_id, now);
+    // A salt of its own per turn, as the PIN switch makes one.
+    let salt = format!("simulated-turn-{}", world.turns.len());
+    let token = turn_token(&t.token, &salt);
     let session = store
         .session_by_token_hash(&token_hash(&t.token))
         .await
@@ -123,6 +125,7 @@ pub(crate) async fn take_turn(
                 location_id: t.location_id,
                 person_id,
                 token_hash: &token_hash(&token),
+                salt: &salt,
                 active_until: now + limits.tablet_turn_idle,
                 ends_at: now + limits.tablet_turn_max,
             },

@@ -30,7 +30,7 @@ pub struct SessionRow {
     pub acting_person_id: Option<i64>,
     pub acting_until: Option<DateTime<Utc>>,
     pub turn_ends_at: Option<DateTime<Utc>>,
-    pub turn_started_at: Option<DateTime<Utc>>,
+    pub turn_salt: Option<String>,
     /// The running turn's person entered their password (step-up).
     pub turn_stepped_up_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -89,7 +89,7 @@ const CREDENTIAL_COLUMNS: &str =
 const SESSION_COLUMNS: &str =
     "s.id, s.organisation_id, s.person_id, s.tablet_location_id, t.id AS turn_id,
      t.person_id AS acting_person_id, t.active_until AS acting_until, t.ends_at AS turn_ends_at,
-     t.started_at AS turn_started_at, t.stepped_up_at AS turn_stepped_up_at,
+     t.salt AS turn_salt, t.stepped_up_at AS turn_stepped_up_at,
      s.created_at, s.last_seen_at, s.expires_at, s.revoked_at";
 /// A session with its running tablet turn, if any.
 const SESSION_FROM: &str =
@@ -115,6 +115,7 @@ pub struct NewTurn<'a> {
     pub location_id: i64,
     pub person_id: i64,
     pub token_hash: &'a str,
+    pub salt: &'a str,
     pub active_until: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
 }
@@ -202,14 +203,15 @@ impl Store {
                 .await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tablet_turns (session_id, organisation_id, location_id, person_id, token_hash,
-                                           started_at, active_until, ends_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                                           salt, started_at, active_until, ends_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(new.session_id)
             .bind(new.organisation_id)
             .bind(new.location_id)
             .bind(new.person_id)
             .bind(new.token_hash)
+            .bind(new.salt)
             .bind(now)
             .bind(new.active_until)
             .bind(new.ends_at)

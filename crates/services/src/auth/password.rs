@@ -8,9 +8,10 @@
 //! The hashes run on [`HASHING_SLOTS`] threads of their own, not on tokio's blocking pool:
 //! the allocator keeps a freed 19 MiB block in the arena of the thread that used it, so
 //! hashes spread over the blocking pool's many threads left the server hundreds of MiB larger
-//! after a burst even with only four running at a time (measured with `bench sign-ins`). A
-//! few long-lived threads reuse their own blocks. (A handful of threads fed by a channel: no
-//! thread-pool crate is needed for that.)
+//! after a burst even with only four running at a time (measured with `bench sign-ins`; the
+//! server also fixes the allocator's threshold for returning large blocks, `server::memory`).
+//! A few long-lived threads reuse their own blocks. (A handful of threads fed by a channel:
+//! no thread-pool crate is needed for that.)
 
 use std::time::Duration;
 

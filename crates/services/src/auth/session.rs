@@ -76,17 +76,14 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// A tablet turn's token: derived from the tablet's session token (which only that device
-/// holds), the person and the turn's start, so the server can hand it to the device again on
-/// any page of the turn without storing it. Only its SHA-256 is stored.
-pub fn turn_token(session_token: &str, person_id: i64, started_at: DateTime<Utc>) -> String {
+/// holds) and the turn's random salt, so the server can hand it to the device again on any
+/// page of the turn without storing it. Only its SHA-256 is stored.
+pub fn turn_token(session_token: &str, salt: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(format!(
-        "goodwill-turn\n{session_token}\n{person_id}\n{}",
-        started_at.timestamp_micros()
-    ))
-    .iter()
-    .map(|b| format!("{b:02x}"))
-    .collect()
+    Sha256::digest(format!("goodwill-turn\n{session_token}\n{salt}"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The `Set-Cookie` value for a session token; `secure` when served over https.

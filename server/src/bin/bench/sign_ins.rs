@@ -194,11 +194,11 @@ async fn measure(url: &str, shape: &SignInShape, server: &PathBuf) -> Result<()>
         .await?;
         *known_statuses.entry(status).or_insert(0usize) += 1;
         known_times.push(time);
-        let unknown = format!("signin.staff{}", 1000 + i);
+        let unknown = "signin.nobody";
         let (status, time) = attempt(
             &client,
             &base,
-            &unknown,
+            unknown,
             &format!("10.201.{}.{}", i / 256, i % 256),
         )
         .await?;
