@@ -5,6 +5,8 @@ import * as path from 'node:path';
 // Browser tests run in Debian's Chromium (never a downloaded browser) against the release
 // build, started by the webServer entry on its own SQLite file with the demo loaded.
 const port = Number(process.env.GOODWILL_E2E_PORT ?? 3210);
+const idleSeconds = Number(process.env.GOODWILL_TABLET_IDLE_SECONDS ?? 30);
+process.env.GOODWILL_TABLET_IDLE_SECONDS = String(idleSeconds);
 const serverBinary = process.env.GOODWILL_SERVER_BIN ?? '../target/release/server';
 // A new SQLite file per run, outside the folders Playwright cleans.
 const database = path.join(os.tmpdir(), `goodwill-e2e-${Date.now()}.db`);
@@ -48,6 +50,9 @@ export default defineConfig({
       // DEV: the demo's published passwords are refused in production (LEPTOS_ENV=PROD).
       LEPTOS_ENV: 'DEV',
       RUST_LOG: 'warn',
+      // Short tablet turns, so the tests that wait for a turn to go idle wait 30 s, not 2 min
+      // (front-line.spec.ts reads the same variable).
+      GOODWILL_TABLET_IDLE_SECONDS: String(idleSeconds),
     },
   },
 });

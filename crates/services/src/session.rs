@@ -850,32 +850,22 @@ pub async fn change_password(
     new_password: String,
     now: DateTime<Utc>,
 ) -> Result<(), SessionError> {
-    let (row, signed) = personal(store, settings, device, now).await?;
     let new_password = Secret::new(new_password);
     password::check_password_rules(&new_password)
         .map_err(|e| ServiceError::Invalid(format!("The new password: {e}.")))?;
-    let credentials = confirm_password(
+    let (row, actor) = change_own(
         store,
+        settings,
         device,
-        format!("client:{}", device.client),
-        &signed,
         current_password,
+        new_password,
+        OwnSecret::Password,
         now,
     )
     .await?;
-    let hash = password::hash(new_password)
-        .await
-        .map_err(ServiceError::from)?;
-    let actor = &signed.actor;
-    store
-        .set_password_hash(actor.organisation_id, actor.person_id, &hash)
-        .await?;
     store
         .revoke_other_sessions(actor.organisation_id, actor.person_id, row.id, now)
         .await?;
-    let who = (Some(actor.organisation_id), Some(actor.person_id));
-    let subject = format!("user:{}", credentials.username);
-    log_event(store, who, "password-changed", &subject, device.client, now).await?;
     Ok(())
 }
 
@@ -890,30 +880,71 @@ pub async fn change_pin(
     new_pin: String,
     now: DateTime<Utc>,
 ) -> Result<(), SessionError> {
-    let (_row, signed) = personal(store, settings, device, now).await?;
     let pin = Secret::new(new_pin.trim());
     password::check_pin_rules(&pin)
         .map_err(|e| ServiceError::Invalid(format!("The new PIN: {e}.")))?;
-    let credentials = confirm_password(
+    let (_row, actor) = change_own(
         store,
+        settings,
         device,
-        format!("client:{}", device.client),
-        &signed,
         current_password,
+        pin,
+        OwnSecret::Pin,
         now,
     )
     .await?;
-    let hash = password::hash(pin).await.map_err(ServiceError::from)?;
-    let actor = &signed.actor;
-    store
-        .set_pin_hash(actor.organisation_id, actor.person_id, &hash)
-        .await?;
     let keys = pin_keys(actor.person_id, &format!("client:{}", device.client));
     store.forgive_attempts(AttemptKind::Pin, &keys, now).await?;
-    let who = (Some(actor.organisation_id), Some(actor.person_id));
-    let subject = format!("user:{}", credentials.username);
-    log_event(store, who, "pin-changed", &subject, device.client, now).await?;
     Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum OwnSecret {
+    Password,
+    Pin,
+}
+
+/// On a personal session, confirms the current password, hashes and stores the new secret
+/// (already checked against its rules) and logs the change.
+async fn change_own(
+    store: &Store,
+    settings: &Settings<'_>,
+    device: &Device<'_>,
+    current_password: String,
+    new_secret: Secret,
+    which: OwnSecret,
+    now: DateTime<Utc>,
+) -> Result<(SessionRow, Actor), SessionError> {
+    let (row, signed) = personal(store, settings, device, now).await?;
+    let device_key = format!("client:{}", device.client);
+    let credentials =
+        confirm_password(store, device, device_key, &signed, current_password, now).await?;
+    let hash = password::hash(new_secret)
+        .await
+        .map_err(ServiceError::from)?;
+    let actor = signed.actor;
+    let (org, person) = (actor.organisation_id, actor.person_id);
+    let kind = match which {
+        OwnSecret::Password => {
+            store.set_password_hash(org, person, &hash).await?;
+            "password-changed"
+        }
+        OwnSecret::Pin => {
+            store.set_pin_hash(org, person, &hash).await?;
+            "pin-changed"
+        }
+    };
+    let subject = format!("user:{}", credentials.username);
+    log_event(
+        store,
+        (Some(org), Some(person)),
+        kind,
+        &subject,
+        device.client,
+        now,
+    )
+    .await?;
+    Ok((row, actor))
 }
 
 /// A personal session (a password sign-in on the person's own device): what changing one's

@@ -112,15 +112,11 @@ pub(crate) async fn take_turn(
     // A salt of its own per turn, as the PIN switch makes one.
     let salt = format!("simulated-turn-{}", world.turns.len());
     let token = turn_token(&t.token, &salt);
-    let session = store
-        .session_by_token_hash(&token_hash(&t.token))
-        .await
-        .map_err(|e| format!("internal error reading a tablet: {e}"))?
-        .ok_or("a tablet's session vanished")?;
+    let session_id = session_of(store, &t).await?;
     store
         .start_turn(
             &NewTurn {
-                session_id: session.id,
+                session_id,
                 organisation_id: t.organisation_id,
                 location_id: t.location_id,
                 person_id,
@@ -145,6 +141,16 @@ pub(crate) async fn take_turn(
     Ok(Some(true))
 }
 
+/// The tablet's session row id.
+async fn session_of(store: &Store, tablet: &Tablet) -> Result<i64, String> {
+    Ok(store
+        .session_by_token_hash(&token_hash(&tablet.token))
+        .await
+        .map_err(|e| format!("internal error reading a tablet: {e}"))?
+        .ok_or("a tablet's session vanished")?
+        .id)
+}
+
 fn end_running(world: &mut World, tablet: usize, now: DateTime<Utc>) {
     for turn in world.turns.iter_mut() {
         if turn.tablet == tablet && turn.ended_at.is_none() {
@@ -163,13 +169,9 @@ pub(crate) async fn end_turn(
         return Ok(None);
     };
     let index = (tablet % world.tablets.len() as u64) as usize;
-    let session = store
-        .session_by_token_hash(&token_hash(&t.token))
-        .await
-        .map_err(|e| format!("internal error reading a tablet: {e}"))?
-        .ok_or("a tablet's session vanished")?;
+    let session_id = session_of(store, &t).await?;
     store
-        .end_turn(session.id, world.now)
+        .end_turn(session_id, world.now)
         .await
         .map_err(|e| format!("internal error ending a turn: {e}"))?;
     end_running(world, index, world.now);

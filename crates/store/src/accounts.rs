@@ -63,6 +63,13 @@ impl AttemptKind {
     }
 }
 
+/// Which of a person's secrets a hash is for.
+#[derive(Clone, Copy)]
+enum Secret {
+    Password,
+    Pin,
+}
+
 /// One administrative change for the audit log.
 pub struct NewAuditEntry<'a> {
     pub organisation_id: i64,
@@ -355,19 +362,8 @@ impl Store {
         person_id: i64,
         password_hash: &str,
     ) -> Result<(), StoreError> {
-        let updated = dispatch!(self, pool => {
-            sqlx::query("UPDATE people SET password_hash = $3 WHERE id = $1 AND organisation_id = $2")
-                .bind(person_id)
-                .bind(organisation_id)
-                .bind(password_hash)
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
-        if updated == 0 {
-            return Err(StoreError::NotFound("person"));
-        }
-        Ok(())
+        self.set_secret_hash(Secret::Password, organisation_id, person_id, password_hash)
+            .await
     }
 
     pub async fn set_pin_hash(
@@ -376,11 +372,28 @@ impl Store {
         person_id: i64,
         pin_hash: &str,
     ) -> Result<(), StoreError> {
+        self.set_secret_hash(Secret::Pin, organisation_id, person_id, pin_hash)
+            .await
+    }
+
+    async fn set_secret_hash(
+        &self,
+        secret: Secret,
+        organisation_id: i64,
+        person_id: i64,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        let sql = match secret {
+            Secret::Password => {
+                "UPDATE people SET password_hash = $3 WHERE id = $1 AND organisation_id = $2"
+            }
+            Secret::Pin => "UPDATE people SET pin_hash = $3 WHERE id = $1 AND organisation_id = $2",
+        };
         let updated = dispatch!(self, pool => {
-            sqlx::query("UPDATE people SET pin_hash = $3 WHERE id = $1 AND organisation_id = $2")
+            sqlx::query(sql)
                 .bind(person_id)
                 .bind(organisation_id)
-                .bind(pin_hash)
+                .bind(hash)
                 .execute(pool)
                 .await?
                 .rows_affected()
