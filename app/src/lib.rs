@@ -26,7 +26,7 @@ pub use ::store;
 pub use services::summary;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
@@ -63,6 +63,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <AutoReload options=options.clone()/>
+                // The built stylesheet, by its hashed name when the build hashes its assets.
+                <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -79,8 +81,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(components::header::SessionChanged(RwSignal::new(0)));
     provide_context(components::outbox::OutboxCounts::new());
+    // Effects run in the browser only.
+    Effect::new(|_| components::offline::register());
     view! {
-        <Stylesheet id="leptos" href="/pkg/goodwill.css"/>
         <Title text="Goodwill"/>
         // In-order streaming: every page arrives as complete HTML, so it reads and works
         // before (or without) the wasm; out-of-order fragments would need a script to appear.

@@ -118,6 +118,7 @@ contract!(
     an_open_item_collects_its_causes_earlier_and_missed_recoveries,
     a_fix_dated_mid_history_shows_the_before_and_after_rates,
     the_queue_ranks_items_by_the_documented_formula,
+    the_invariant_check_finds_a_grant_at_another_organisations_location,
     the_monthly_summary_matches_a_hand_computed_month,
     a_published_summary_is_frozen_and_later_corrections_show_beside_it,
     a_database_that_cannot_serve_now_is_unavailable_not_a_failure,
@@ -770,10 +771,53 @@ async fn the_ledger_refuses_updates_and_deletes(db: Arc<TestDatabase>) {
     assert_eq!(row.amount_minor, 1_000);
 }
 
-async fn nobody_reaches_another_organisations_people_or_recoveries(db: Arc<TestDatabase>) {
+/// The simulator's check of "nothing crosses organisations" finds a grant at a location of
+/// another organisation (written behind the store's back: the store refuses it), and says
+/// nothing of a grant at the person's own location.
+async fn the_invariant_check_finds_a_grant_at_another_organisations_location(
+    db: Arc<TestDatabase>,
+) {
     let f = fixture(&db).await;
-    let other = f
+    let other = other_organisation(&f).await;
+    let london = f
         .store
+        .create_location(
+            other.id,
+            "London",
+            parse_time_zone("Europe/London").unwrap(),
+            Currency::parse("GBP").unwrap(),
+            at(8),
+        )
+        .await
+        .unwrap();
+    let own = f
+        .store
+        .ledger_violations(&[f.organisation_id])
+        .await
+        .unwrap();
+    assert!(own.is_empty(), "{own:?}");
+    execute(
+        &f.store,
+        &format!(
+            "INSERT INTO role_grants (organisation_id, person_id, role, location_id, scope_key, created_at)
+             VALUES ({}, {}, 'supervisor', {}, '{}', '2026-06-10T09:00:00Z')",
+            f.organisation_id, f.staff, london.id, london.id
+        ),
+    )
+    .await;
+    for checked in [vec![f.organisation_id], vec![f.organisation_id, other.id]] {
+        let found = f.store.ledger_violations(&checked).await.unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains(&format!("grant to person {}", f.staff)),
+            "{found:?}"
+        );
+    }
+}
+
+/// A second organisation beside the fixture's.
+async fn other_organisation(f: &Fixture) -> app::store::organisations::Organisation {
+    f.store
         .create_organisation(
             &NewOrganisation {
                 name: "Other Group",
@@ -785,7 +829,21 @@ async fn nobody_reaches_another_organisations_people_or_recoveries(db: Arc<TestD
             at(8),
         )
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs a statement behind the store's back (what a bug or a hand edit could write).
+async fn execute(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+async fn nobody_reaches_another_organisations_people_or_recoveries(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let other = other_organisation(&f).await;
     let r = f
         .store
         .record_recovery(&f.record(f.staff, "k1", 4_000), at(9))

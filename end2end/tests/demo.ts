@@ -20,3 +20,16 @@ export async function signIn(page: Page, username: string, password = PASSWORD) 
     await expect(page).toHaveURL(/\/$/);
   }
 }
+
+/** Logs a no-cost fix on /log with `text` as what happened (online or offline alike). */
+export async function logFix(page: Page, text: string) {
+  await page.locator('label.choice', { hasText: 'Noise' }).click();
+  await page.locator('label.choice', { hasText: 'Fix or apology only' }).click();
+  await page.getByLabel(/^Amount/).fill('0');
+  await page.locator('label.choice', { hasText: 'Neutral' }).click();
+  // "More details" stays open after the first entry.
+  const what = page.getByLabel('What happened (optional)');
+  if (!(await what.isVisible())) await page.getByText('More details').click();
+  await what.fill(text);
+  await page.getByRole('button', { name: 'Log recovery' }).click();
+}

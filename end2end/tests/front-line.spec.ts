@@ -1,6 +1,6 @@
 import { test, expect, type Page, type BrowserContext } from '@playwright/test';
 import * as path from 'node:path';
-import { PASSWORD, PIN, hydrated, signIn } from './demo';
+import { PASSWORD, PIN, hydrated, logFix, signIn } from './demo';
 
 // Demo people who never use their budget (so today's figures are known): Lisbon Riverside,
 // organisation default 50.00 EUR a day, at most 100.00 per recovery.
@@ -163,24 +163,12 @@ test.describe('the front-line tablet', () => {
       await expect(page.getByRole('heading', { name: `Hello, ${person}` })).toBeVisible();
     };
     const stamp = Date.now();
-    const logOffline = async (text: string) => {
-      await page.locator('label.choice', { hasText: 'Noise' }).click();
-      await page.locator('label.choice', { hasText: 'Fix or apology only' }).click();
-      await page.getByLabel(/^Amount/).fill('0');
-      await page.locator('label.choice', { hasText: 'Neutral' }).click();
-      // "More details" stays open after the first entry.
-      const what = page.getByLabel('What happened (optional)');
-      if (!(await what.isVisible())) await page.getByText('More details').click();
-      await what.fill(text);
-      await page.getByRole('button', { name: 'Log recovery' }).click();
-    };
-
     await startTurn(ana);
     await page.getByRole('link', { name: 'Log a recovery' }).click();
     await hydrated(page);
     await context.setOffline(true);
-    await logOffline(`Outbox test ${stamp}: first`);
-    await logOffline(`Outbox test ${stamp}: second`);
+    await logFix(page, `Outbox test ${stamp}: first`);
+    await logFix(page, `Outbox test ${stamp}: second`);
     await expect(page.getByTestId('waiting')).toHaveText(/2 recoveries waiting to send/);
     await expect(page.getByTestId('outbox-status')).toHaveText(/2 waiting to send/);
     // Ana walks away; her turn ends (idle) while the wifi is down.

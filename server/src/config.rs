@@ -110,6 +110,12 @@ impl Config {
         if leptos_options.output_name.is_empty() {
             leptos_options.output_name = "goodwill".into();
         }
+        // cargo-leptos names the built assets by their content and lists the names in a hash
+        // file beside the binary: use them whenever that file is there (the server is often
+        // started directly, without cargo-leptos's LEPTOS_HASH_FILES).
+        if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+            leptos_options.hash_files = crate::offline::hash_file(&leptos_options).is_file();
+        }
         let production = matches!(leptos_options.env, Env::PROD);
         let database_url = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.trim().is_empty() => url,

@@ -5,6 +5,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod memory;
+pub mod offline;
 pub mod ops;
 pub mod telemetry;
 
@@ -108,11 +109,17 @@ impl Application {
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let service_worker: Option<Arc<str>> =
+        offline::Build::current(&options).map(|build| build.script().into());
     let hsts = state
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     Router::new()
         .route("/healthz", get(health))
+        .route(
+            "/sw.js",
+            get(move || async move { offline::response(service_worker.as_deref()) }),
+        )
         .route("/events/approvals", get(live::approval_events))
         .route("/summary/export/{name}", get(export::summary_csv))
         // A fresh CSP nonce per page; the shell puts it in the header and on inline scripts.

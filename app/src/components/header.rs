@@ -4,7 +4,10 @@ use leptos::prelude::*;
 
 use leptos_router::hooks::use_location;
 
-use crate::api::session::{who_am_i, SignOut};
+use crate::{
+    api::session::{who_am_i, SignOut},
+    components::offline::{self, PagesChanged},
+};
 
 /// Bumped by actions that change who is signed in without changing the page's address
 /// (setting up a tablet, a PIN switch, ending a turn), so the header asks again.
@@ -48,6 +51,28 @@ pub fn SiteHeader() -> impl IntoView {
         },
         |_| who_am_i(),
     );
+    // Whoever the pages are for changed while this page was open (a turn started or ended,
+    // someone signed in or out): the service worker's kept pages are someone else's now.
+    // Compared within the page's life only: a page kept offline carries its own, older answer.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let who = match me.get() {
+            Some(Ok(me)) => me
+                .map(|me| {
+                    format!(
+                        "{}\u{1f}{}",
+                        me.display_name,
+                        me.tablet_location.unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default(),
+            // Loading, or no answer (offline): nothing is known to have changed.
+            _ => return previous.flatten(),
+        };
+        if previous.flatten().is_some_and(|before| before != who) {
+            offline::tell(PagesChanged::TurnChanged);
+        }
+        Some(who)
+    });
     // Effects run only in the browser: the marker tells tests (and CSS) the page is live.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -114,6 +139,7 @@ fn watch_for_idle(idle_seconds: i64) {
         let check = set_interval_with_handle(
             move || {
                 if now() - last_touch.get_value() > idle_ms {
+                    offline::tell(PagesChanged::TurnLeft);
                     let _ = window().location().set_href("/tablet");
                 }
             },

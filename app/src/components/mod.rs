@@ -4,5 +4,6 @@ pub mod charts;
 pub mod choices;
 pub mod feedback;
 pub mod header;
+pub mod offline;
 pub mod outbox;
 pub mod textarea;

@@ -31,12 +31,12 @@ pub fn HomePage() -> impl IntoView {
                     match me.await {
                         Ok(Some(me)) if me.tablet_location.is_some() => view! {
                             <p>{format!("This device is the shared tablet of {}.", me.tablet_location.clone().unwrap_or_default())}</p>
-                            <p><a class="button primary" href="/tablet">"Open the tablet"</a></p>
+                            <p><a class="button primary" href="/tablet" rel="external">"Open the tablet"</a></p>
                         }.into_any(),
                         Ok(Some(me)) => view! {
                             <p>{format!("Signed in as {} · {} ({})", me.display_name, me.organisation_name, me.roles.join(", "))}</p>
                             <p class="actions">
-                                {(!me.tablet_locations.is_empty()).then(|| view! { <a class="button" href="/tablet">"Set up a shared tablet"</a> })}
+                                {(!me.tablet_locations.is_empty()).then(|| view! { <a class="button" href="/tablet" rel="external">"Set up a shared tablet"</a> })}
                                 {me.can_approve.then(|| view! {
                                     <a class="button" href="/approvals">"Approvals"</a>
                                     <a class="button" href="/spend">"Spend"</a>

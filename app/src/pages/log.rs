@@ -115,7 +115,7 @@ pub fn LogPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p class="links"><a href="/today">"Today"</a>" · "<a href="/my-log">"My log"</a></p>
+            <p class="links"><a href="/today" rel="external">"Today"</a>" · "<a href="/my-log" rel="external">"My log"</a></p>
         </section>
     }
 }
@@ -159,19 +159,18 @@ where
             turn: turn.clone(),
             problem: None,
         };
-        if !outbox::online() {
-            counts.push(queued);
-            outcome.set(None);
-            return;
-        }
         leptos::task::spawn_local(async move {
+            if !outbox::online() {
+                keep(counts, outcome, queued).await;
+                return;
+            }
             match log_recovery(args.idempotency_key.clone(), args.form.clone()).await {
                 // No answer, a busy server, or the turn ended on the server while the person
                 // was still at it: keep it on the device and send it for them.
                 Err(ApiError::Request(_) | ApiError::Unavailable | ApiError::SignInRequired) => {
-                    counts.push(queued);
-                    outcome.set(None);
-                    counts.drain();
+                    if keep(counts, outcome, queued).await {
+                        counts.drain();
+                    }
                 }
                 result => outcome.set(Some(result)),
             }
@@ -282,19 +281,33 @@ where
     }
 }
 
+/// Keeps an entry on the device to be sent later. Says so only once it is kept; if the device
+/// cannot keep it, says that instead (the form was already cleared: the person must know).
+async fn keep(
+    counts: outbox::OutboxCounts,
+    outcome: RwSignal<Option<Result<LogOutcome, ApiError>>>,
+    queued: outbox::Queued,
+) -> bool {
+    match counts.push(queued).await {
+        Ok(()) => {
+            outcome.set(None);
+            true
+        }
+        Err(reason) => {
+            outcome.set(Some(Err(ApiError::Request(format!(
+                "Not sent, and this tablet could not keep it to send later ({reason}). Please log it again when the connection returns."
+            )))));
+            false
+        }
+    }
+}
+
 /// Entries the server refused for good: each with the person's name, what it was and why,
 /// until someone deals with it (logs it again correctly, or tells a supervisor) and dismisses
 /// it here. Nothing leaves the device unseen.
 #[component]
 fn NeedsAttention(counts: outbox::OutboxCounts) -> impl IntoView {
-    let entries = move || {
-        counts.attention.track();
-        counts.waiting.track();
-        outbox::all()
-            .into_iter()
-            .filter(|e| e.problem.is_some())
-            .collect::<Vec<_>>()
-    };
+    let entries = move || counts.needing_attention.get();
     view! {
         <Show when=move || { counts.attention.get() > 0 }>
             <section id="needs-attention" class="needs-attention" aria-labelledby="attention-heading" data-testid="needs-attention">
@@ -315,8 +328,8 @@ fn NeedsAttention(counts: outbox::OutboxCounts) -> impl IntoView {
                                 <p><strong>{what}</strong>" "<span class="muted">{entry.captured_at.clone()}</span></p>
                                 <p class="error">{entry.problem.clone().unwrap_or_default()}</p>
                                 <button type="button" class="button small" on:click=move |_| {
-                                    outbox::remove(&key);
-                                    counts.refresh();
+                                    let key = key.clone();
+                                    leptos::task::spawn_local(async move { counts.dismiss(&key).await });
                                 }>"Dismiss"</button>
                             </li>
                         }

@@ -27,7 +27,7 @@ pub fn MyLogPage() -> impl IntoView {
                 <a class="button small" href="/my-log?days=1">"Today"</a>
                 <a class="button small" href="/my-log?days=7">"7 days"</a>
                 <a class="button small" href="/my-log?days=30">"30 days"</a>
-                <a class="button primary" href="/log">"Log a recovery"</a>
+                <a class="button primary" href="/log" rel="external">"Log a recovery"</a>
             </p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -67,9 +67,9 @@ fn TabletView(
                 <h1 id="turn-heading">{format!("Hello, {}", acting.display_name)}</h1>
                 <p>{format!("You are signed in on the {} tablet.", roster.location_name)}</p>
                 <p class="actions">
-                    <a class="button primary big" href="/log">"Log a recovery"</a>
-                    <a class="button" href="/today">"Today"</a>
-                    <a class="button" href="/my-log">"My log"</a>
+                    <a class="button primary big" href="/log" rel="external">"Log a recovery"</a>
+                    <a class="button" href="/today" rel="external">"Today"</a>
+                    <a class="button" href="/my-log" rel="external">"My log"</a>
                 </p>
                 <ActionForm action=end_turn>
                     <button type="submit" class="button">"Done — back to the picker"</button>
@@ -93,7 +93,7 @@ fn TabletView(
                         <button type="submit" class="button primary">"Start my turn"</button>
                     </ActionForm>
                     <ActionError message=Signal::derive(move || pin_switch.value().with(error_message))/>
-                    <p><a href="/tablet">"Not you? Back to the list"</a></p>
+                    <p><a href="/tablet" rel="external">"Not you? Back to the list"</a></p>
                 }.into_any(),
                 None => view! {
                     <ul class="tiles" role="list">

@@ -41,8 +41,8 @@ pub fn TodayPage() -> impl IntoView {
                             </p>
                             {today.warning.map(|w| view! { <p class="warning" role="alert">{w}</p> })}
                             <p class="actions">
-                                <a class="button primary big" href="/log">"Log a recovery"</a>
-                                <a class="button" href="/my-log">"My log"</a>
+                                <a class="button primary big" href="/log" rel="external">"Log a recovery"</a>
+                                <a class="button" href="/my-log" rel="external">"My log"</a>
                             </p>
                         </section>
                         <section class="card" aria-labelledby="follow-ups-heading">
