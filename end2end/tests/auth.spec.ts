@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { PASSWORD, PIN, hydrated, signIn } from './demo';
+import { PASSWORD, PIN, hydrated, signIn, ORGANISATION } from './demo';
 
 test('a supervisor signs in with a password and sees who is signed in', async ({ page }) => {
   await signIn(page, 'supervisor.lisbon');
@@ -7,6 +7,23 @@ test('a supervisor signs in with a password and sees who is signed in', async ({
   await expect(page.getByTestId('signed-in-as')).not.toBeEmpty();
   await expect(page.getByText(/Signed in as .* · Harbour Hotels \(.*supervisor.*\)/)).toBeVisible();
   await page.screenshot({ path: 'screenshots/signed-in.png', fullPage: true });
+});
+
+test('the sign-in form asks for the organisation once per device, and an address may name it', async ({ page }) => {
+  await page.goto('/sign-in?organisation=harbour');
+  await expect(page.getByLabel('Organisation')).toHaveValue('harbour');
+  await signIn(page, 'leader');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto('/sign-in');
+  await expect(page.getByLabel('Organisation')).toHaveValue(ORGANISATION);
+  // The same username in an organisation that does not exist answers like a wrong password.
+  await hydrated(page);
+  await page.getByLabel('Organisation').fill('no-such-organisation');
+  await page.getByLabel('Username').fill('leader');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Wrong username or password.' })).toBeVisible();
 });
 
 test('a staff member is refused the administration pages', async ({ page }) => {
@@ -23,6 +40,7 @@ test('an admin sees people, budgets and the audit log, and a budget change is au
   await page.goto('/admin');
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Administration · Harbour Hotels' })).toBeVisible();
+  await expect(page.getByTestId('organisation-short-name')).toContainText(ORGANISATION);
   await page.getByLabel('For', { exact: true }).first().selectOption('role:leader');
   await page.getByLabel('Daily budget').fill('45.00');
   await page.getByRole('button', { name: 'Save budget' }).click();
@@ -70,6 +88,7 @@ test('repeated wrong passwords are throttled with a time to retry', async ({ pag
   await page.goto('/sign-in');
   await hydrated(page);
   for (let attempt = 0; attempt < 5; attempt++) {
+    await page.getByLabel('Organisation').fill(ORGANISATION);
     await page.getByLabel('Username').fill('manager.lisbon');
     await page.getByLabel('Password').fill(`wrong guess ${attempt}`);
     // Wait for each answer: the alert of the previous attempt reads the same.
@@ -89,6 +108,7 @@ test.describe('without JavaScript', () => {
 
   test('a wrong password is explained after a plain form post', async ({ page }) => {
     await page.goto('/sign-in');
+    await page.getByLabel('Organisation').fill(ORGANISATION);
     await page.getByLabel('Username').fill('leader');
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -98,6 +118,7 @@ test.describe('without JavaScript', () => {
 
   test('signing in works as a plain form post', async ({ page }) => {
     await page.goto('/sign-in');
+    await page.getByLabel('Organisation').fill(ORGANISATION);
     await page.getByLabel('Username').fill('leader');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();

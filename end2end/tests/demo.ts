@@ -3,6 +3,8 @@ import { expect, type Page } from '@playwright/test';
 // The demo organisation (server serve --demo): every account's password and tablet PIN.
 export const PASSWORD = 'goodwill-demo';
 export const PIN = '2468';
+// The demo organisation's short name, which sign-in asks for.
+export const ORGANISATION = 'harbour';
 
 /** The page's wasm has taken over (the header says so). */
 export async function hydrated(page: Page) {
@@ -13,6 +15,7 @@ export async function hydrated(page: Page) {
 export async function signIn(page: Page, username: string, password = PASSWORD) {
   await page.goto('/sign-in');
   await hydrated(page);
+  await page.getByLabel('Organisation').fill(ORGANISATION);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();

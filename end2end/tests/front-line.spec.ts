@@ -1,6 +1,6 @@
 import { test, expect, type Page, type BrowserContext } from '@playwright/test';
 import * as path from 'node:path';
-import { PASSWORD, PIN, hydrated, logFix, signIn } from './demo';
+import { ORGANISATION, PASSWORD, PIN, hydrated, logFix, signIn } from './demo';
 
 // Demo people who never use their budget (so today's figures are known): Lisbon Riverside,
 // organisation default 50.00 EUR a day, at most 100.00 per recovery.
@@ -12,6 +12,7 @@ const idleSeconds = Number(process.env.GOODWILL_TABLET_IDLE_SECONDS ?? 30);
 async function tabletTurn(page: Page, person: string, javascript = true) {
   await page.goto('/sign-in');
   if (javascript) await hydrated(page);
+  await page.getByLabel('Organisation').fill(ORGANISATION);
   await page.getByLabel('Username').fill('supervisor.lisbon');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -197,6 +198,7 @@ test.describe('the front-line tablet', () => {
     test.setTimeout(idleSeconds * 1000 + 120_000);
     await page.goto('/sign-in');
     await hydrated(page);
+    await page.getByLabel('Organisation').fill(ORGANISATION);
     await page.getByLabel('Username').fill('supervisor.lisbon');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();

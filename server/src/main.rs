@@ -228,7 +228,8 @@ fn print_demo(summary: &demo::DemoSummary) {
         );
     }
     println!(
-        "Demo sign-ins (password {}, tablet PIN {}):",
+        "Demo sign-ins (organisation {}, password {}, tablet PIN {}):",
+        demo::DEMO_SLUG,
         demo::DEMO_PASSWORD,
         demo::DEMO_PIN
     );

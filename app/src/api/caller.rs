@@ -156,6 +156,15 @@ fn forwarded_client(
 }
 
 impl Request {
+    /// The organisation this device last signed in to (a cookie), if any.
+    pub fn remembered_organisation(&self) -> Option<&str> {
+        self.headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(session::organisation_from_cookie_header)
+    }
+
     pub fn session_token(&self) -> Option<&str> {
         self.headers
             .get_all(axum::http::header::COOKIE)

@@ -69,21 +69,43 @@ impl From<crate::services::session::SessionError> for ApiError {
     }
 }
 
+/// Signs in with the organisation's short name, a username and a password (usernames are
+/// unique within an organisation only). The device remembers the organisation.
 #[server(endpoint = "sign-in")]
-pub async fn sign_in(username: String, password: String) -> Result<(), ApiError> {
+pub async fn sign_in(
+    organisation: String,
+    username: String,
+    password: String,
+) -> Result<(), ApiError> {
     let request = crate::api::caller::request().await?;
     let started = crate::services::session::sign_in(
         &request.state.store,
         &server::settings(&request),
         &server::device(&request),
+        &organisation,
         &username,
         password,
         request.now,
     )
     .await?;
     server::set_session_cookie(&request, &started)?;
+    if let Some(remember) =
+        crate::auth::session::organisation_cookie(&organisation, request.secure())
+    {
+        server::set_cookie(remember)?;
+    }
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// The organisation this device last signed in to, to fill in the sign-in form.
+#[server(endpoint = "remembered-organisation")]
+pub async fn remembered_organisation() -> Result<String, ApiError> {
+    let request = crate::api::caller::request().await?;
+    Ok(request
+        .remembered_organisation()
+        .unwrap_or_default()
+        .to_string())
 }
 
 #[server(endpoint = "sign-out")]

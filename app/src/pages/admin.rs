@@ -61,6 +61,11 @@ pub fn AdminPage() -> impl IntoView {
                     }.into_any(),
                     Ok(snapshot) => view! {
                         <h1>{format!("Administration · {}", snapshot.organisation_name)}</h1>
+                        <p data-testid="organisation-short-name">
+                            "People sign in with the organisation's short name "
+                            <strong>{snapshot.organisation_slug.clone()}</strong>
+                            " and their username."
+                        </p>
                         <People snapshot=snapshot.clone() add_person reset_pin reset_password set_active revoke/>
                         <Budgets snapshot=snapshot.clone() set_policy add_boost/>
                         <Structure snapshot actions=structure/>

@@ -129,6 +129,7 @@ pub async fn overview(
         .collect();
     Ok(AdminSnapshot {
         organisation_name: organisation.name,
+        organisation_slug: organisation.slug,
         currency: organisation.currency.code().to_string(),
         time_zone: organisation.time_zone.name().to_string(),
         taxonomy,
@@ -307,7 +308,10 @@ pub async fn reset_password(
         .await?
     {
         let keys = store::security::AttemptKeys {
-            subject: format!("user:{}", credentials.username),
+            subject: crate::auth::throttle::password_subject(
+                &credentials.organisation_slug,
+                &credentials.username,
+            ),
             device: format!("admin:{}", actor.person_id),
         };
         store

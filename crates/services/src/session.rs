@@ -308,17 +308,23 @@ pub async fn sign_in(
     store: &Store,
     settings: &Settings<'_>,
     device: &Device<'_>,
+    organisation: &str,
     username: &str,
     password: String,
     now: DateTime<Utc>,
 ) -> Result<Started, SessionError> {
-    if username.trim().is_empty() || password.is_empty() {
-        return Err(ServiceError::Invalid("Enter your username and password.".into()).into());
+    if organisation.trim().is_empty() || username.trim().is_empty() || password.is_empty() {
+        return Err(ServiceError::Invalid(
+            "Enter your organisation, username and password.".into(),
+        )
+        .into());
     }
-    // The attempt is counted against what was typed, known or not: an unknown username is
-    // throttled, timed and answered exactly like a known one.
-    let keys = password_keys(username, device.client);
-    let credentials = store.credentials_by_username(username).await?;
+    // The attempt is counted against what was typed, known or not: an unknown organisation
+    // or username is throttled, timed and answered exactly like a known one.
+    let keys = password_keys(organisation, username, device.client);
+    let credentials = store
+        .credentials_by_username(organisation, username)
+        .await?;
     let who = credentials.as_ref().map_or((None, None), |c| {
         (Some(c.organisation_id), Some(c.person_id))
     });
@@ -766,7 +772,10 @@ async fn confirm_password(
         .await?
         .ok_or(ServiceError::NotFound("person"))?;
     let keys = AttemptKeys {
-        subject: format!("user:{}", credentials.username),
+        subject: crate::auth::throttle::password_subject(
+            &credentials.organisation_slug,
+            &credentials.username,
+        ),
         device: device_key,
     };
     let who = (Some(actor.organisation_id), Some(actor.person_id));
@@ -834,7 +843,10 @@ pub async fn step_up(
     .await?;
     store.step_up_turn(turn_id, now).await?;
     let who = (Some(row.organisation_id), Some(signed.actor.person_id));
-    let subject = format!("user:{}", credentials.username);
+    let subject = crate::auth::throttle::password_subject(
+        &credentials.organisation_slug,
+        &credentials.username,
+    );
     log_event(store, who, "stepped-up", &subject, device.client, now).await?;
     Ok(())
 }
@@ -934,7 +946,10 @@ async fn change_own(
             "pin-changed"
         }
     };
-    let subject = format!("user:{}", credentials.username);
+    let subject = crate::auth::throttle::password_subject(
+        &credentials.organisation_slug,
+        &credentials.username,
+    );
     log_event(
         store,
         (Some(org), Some(person)),

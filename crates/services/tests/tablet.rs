@@ -250,6 +250,7 @@ async fn world(kind: Kind) -> World {
                 token: None,
                 client,
             },
+            "tablets",
             supervisor,
             PASSWORD.to_string(),
             now(),
@@ -518,10 +519,11 @@ async fn nobody_can_lock_anyone_out(kind: Kind) {
             )
             .await;
     }
-    let sign_in = |username: &'static str,
-                   password: &'static str,
-                   client: &'static str,
-                   at: DateTime<Utc>| {
+    let sign_in_at = |organisation: &'static str,
+                      username: &'static str,
+                      password: &'static str,
+                      client: &'static str,
+                      at: DateTime<Utc>| {
         let w = &w;
         async move {
             session::sign_in(
@@ -531,6 +533,7 @@ async fn nobody_can_lock_anyone_out(kind: Kind) {
                     token: None,
                     client,
                 },
+                organisation,
                 username,
                 password.to_string(),
                 at,
@@ -538,18 +541,25 @@ async fn nobody_can_lock_anyone_out(kind: Kind) {
             .await
         }
     };
+    let sign_in =
+        |username: &'static str,
+         password: &'static str,
+         client: &'static str,
+         at: DateTime<Utc>| sign_in_at("tablets", username, password, client, at);
     let at = now() + Duration::seconds(30);
     sign_in("ana", PASSWORD, "10.9.9.9", at)
         .await
         .expect("PIN failures locked the password");
-    // Seven wrong passwords from one address, for a known and for an unknown username.
-    let answers = |name: &'static str| async move {
+    // Seven wrong passwords from one address each, for a known username, an unknown one, and
+    // a known username in an organisation that does not exist.
+    let answers = |organisation: &'static str, name: &'static str, client: &'static str| async move {
         let mut kinds = Vec::new();
         for i in 0..7 {
-            let answer = sign_in(
+            let answer = sign_in_at(
+                organisation,
                 name,
                 "wrong password!!",
-                "10.6.6.6",
+                client,
                 at + Duration::seconds(i),
             )
             .await;
@@ -561,9 +571,11 @@ async fn nobody_can_lock_anyone_out(kind: Kind) {
         }
         kinds
     };
-    let known = answers("bruno").await;
-    let unknown = answers("nobody-by-this-name").await;
+    let known = answers("tablets", "bruno", "10.6.6.6").await;
+    let unknown = answers("tablets", "nobody-by-this-name", "10.6.6.7").await;
+    let elsewhere = answers("no-such-organisation", "bruno", "10.6.6.8").await;
     assert_eq!(known, unknown);
+    assert_eq!(known, elsewhere);
     assert!(
         known[..5].iter().all(|k| k.starts_with("wrong")),
         "{known:?}"
@@ -574,14 +586,18 @@ async fn nobody_can_lock_anyone_out(kind: Kind) {
         .await
         .expect("a stranger locked Bruno out");
     // The security log kept every failure, and the success did not erase them.
-    let log = w.store.security_events_for("user:bruno", 50).await.unwrap();
+    let log = w
+        .store
+        .security_events_for("user:tablets/bruno", 50)
+        .await
+        .unwrap();
     let failed = log.iter().filter(|e| e.kind == "sign-in-failed").count();
     let refused = log.iter().filter(|e| e.kind == "sign-in-refused").count();
     assert_eq!((failed, refused), (5, 2), "{log:?}");
     assert_eq!(log[0].kind, "sign-in");
     let unknown_log = w
         .store
-        .security_events_for("user:nobody-by-this-name", 50)
+        .security_events_for("user:tablets/nobody-by-this-name", 50)
         .await
         .unwrap();
     assert_eq!(unknown_log.len(), 7);

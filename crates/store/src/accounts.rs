@@ -11,6 +11,8 @@ use super::{dispatch, Store, StoreError, WritePool};
 pub struct Credentials {
     pub person_id: i64,
     pub username: String,
+    /// The organisation's short name: with the username, what sign-in asks for.
+    pub organisation_slug: String,
     pub organisation_id: i64,
     pub location_id: i64,
     pub active: bool,
@@ -92,7 +94,8 @@ pub struct AuditEntry {
 }
 
 const CREDENTIAL_COLUMNS: &str =
-    "id AS person_id, username, organisation_id, location_id, active, password_hash, pin_hash";
+    "p.id AS person_id, p.username, o.slug AS organisation_slug, p.organisation_id, p.location_id,
+     p.active, p.password_hash, p.pin_hash";
 const SESSION_COLUMNS: &str =
     "s.id, s.organisation_id, s.person_id, s.tablet_location_id, t.id AS turn_id,
      t.person_id AS acting_person_id, t.active_until AS acting_until, t.ends_at AS turn_ends_at,
@@ -128,13 +131,23 @@ pub struct NewTurn<'a> {
 }
 
 impl Store {
+    /// The credentials of `username` in the organisation whose short name (slug) is
+    /// `organisation`: usernames are unique within an organisation only.
     pub async fn credentials_by_username(
         &self,
+        organisation: &str,
         username: &str,
     ) -> Result<Option<Credentials>, StoreError> {
-        let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM people WHERE username = $1");
+        let sql = format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM people p JOIN organisations o ON o.id = p.organisation_id
+              WHERE o.slug = $1 AND p.username = $2"
+        );
         Ok(dispatch!(self, pool => {
-            sqlx::query_as(&sql).bind(username.trim().to_lowercase()).fetch_optional(pool).await?
+            sqlx::query_as(&sql)
+                .bind(organisation.trim().to_lowercase())
+                .bind(username.trim().to_lowercase())
+                .fetch_optional(pool)
+                .await?
         }))
     }
 
@@ -144,7 +157,8 @@ impl Store {
         person_id: i64,
     ) -> Result<Option<Credentials>, StoreError> {
         let sql = format!(
-            "SELECT {CREDENTIAL_COLUMNS} FROM people WHERE id = $1 AND organisation_id = $2"
+            "SELECT {CREDENTIAL_COLUMNS} FROM people p JOIN organisations o ON o.id = p.organisation_id
+              WHERE p.id = $1 AND p.organisation_id = $2"
         );
         Ok(dispatch!(self, pool => {
             sqlx::query_as(&sql).bind(person_id).bind(organisation_id).fetch_optional(pool).await?

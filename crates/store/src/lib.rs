@@ -131,6 +131,48 @@ impl Default for PoolSettings {
     }
 }
 
+/// SQLite's migrations run on one connection with foreign keys off, as SQLite prescribes for
+/// a table rebuild (a column's UNIQUE constraint cannot be dropped otherwise: 0012): with them
+/// on, dropping the old table would check, and renaming would rewrite, every reference to
+/// it. The pragma has no effect inside a transaction, and each migration runs in one, so it
+/// is set on the connection first. Afterwards every reference is checked
+/// (`foreign_key_check`) and the connection gets foreign keys back — or, if that fails, is
+/// closed rather than returned to the pool without them.
+async fn migrate_sqlite(
+    pool: &sqlx::SqlitePool,
+    migrator: &sqlx::migrate::Migrator,
+) -> Result<(), StoreError> {
+    let mut connection = pool.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *connection)
+        .await?;
+    // run_direct: `run` on a borrowed connection makes a future that is not `Send`.
+    let migrated = migrator
+        .run_direct(&mut *connection)
+        .await
+        .map_err(|e| StoreError::Migration(e.to_string()));
+    let broken: Result<Vec<(String, i64)>, sqlx::Error> =
+        sqlx::query_as(r#"SELECT "table", rowid FROM pragma_foreign_key_check"#)
+            .fetch_all(&mut *connection)
+            .await;
+    let restored = sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *connection)
+        .await;
+    if restored.is_err() {
+        connection.detach();
+    }
+    migrated?;
+    restored?;
+    let broken = broken?;
+    if let Some((table, row)) = broken.first() {
+        return Err(StoreError::Migration(format!(
+            "{} rows refer to rows that do not exist, the first in {table} (row {row})",
+            broken.len()
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Connects to the database the URL names: `sqlite:…` (the file is created if missing)
     /// or `postgres://…`.
@@ -179,11 +221,28 @@ impl Store {
 
     /// Applies the migrations of this store's dialect that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let result = match self {
-            Store::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
-            Store::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        self.apply(i64::MAX).await
+    }
+
+    /// Applies the migrations up to and including `version` only: for tests of a migration
+    /// against a database holding rows written under the schema before it.
+    #[doc(hidden)]
+    pub async fn migrate_until(&self, version: i64) -> Result<(), StoreError> {
+        self.apply(version).await
+    }
+
+    async fn apply(&self, until: i64) -> Result<(), StoreError> {
+        let only = |all: &sqlx::migrate::Migrator| sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                all.iter().filter(|m| m.version <= until).cloned().collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
         };
-        result.map_err(|e| StoreError::Migration(e.to_string()))
+        let failed = |e: sqlx::migrate::MigrateError| StoreError::Migration(e.to_string());
+        match self {
+            Store::Sqlite(pool) => migrate_sqlite(pool, &only(&SQLITE_MIGRATIONS)).await,
+            Store::Postgres(pool) => only(&POSTGRES_MIGRATIONS).run(pool).await.map_err(failed),
+        }
     }
 
     /// The newest migration applied, for the health check and the status page.

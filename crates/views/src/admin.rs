@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminSnapshot {
     pub organisation_name: String,
+    /// The organisation's short name, which everyone types at sign-in with their username.
+    pub organisation_slug: String,
     pub currency: String,
     pub time_zone: String,
     /// Every list entry: (kind, code, label, active).

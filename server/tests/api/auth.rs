@@ -11,7 +11,11 @@ async fn signing_in_sets_an_http_only_same_site_cookie_and_names_the_person() {
         .call(
             &client,
             "sign-in",
-            &[("username", "Staff.A"), ("password", PASSWORD)],
+            &[
+                ("organisation", "a"),
+                ("username", "Staff.A"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert!(answer.status < 400, "{answer:?}");
@@ -35,14 +39,22 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
         .call(
             &browser(),
             "sign-in",
-            &[("username", "staff.a"), ("password", "not it at all")],
+            &[
+                ("organisation", "a"),
+                ("username", "staff.a"),
+                ("password", "not it at all"),
+            ],
         )
         .await;
     let unknown = app
         .call(
             &browser(),
             "sign-in",
-            &[("username", "nobody"), ("password", "not it at all")],
+            &[
+                ("organisation", "a"),
+                ("username", "nobody"),
+                ("password", "not it at all"),
+            ],
         )
         .await;
     assert_eq!(wrong.status, 401);
@@ -65,7 +77,11 @@ async fn five_wrong_passwords_slow_that_address_down_alike_for_known_and_unknown
                 .call(
                     &browser(),
                     "sign-in",
-                    &[("username", username), ("password", "guess guess")],
+                    &[
+                        ("organisation", "a"),
+                        ("username", username),
+                        ("password", "guess guess"),
+                    ],
                 )
                 .await;
             assert_eq!(answer.status, 401, "{username}");
@@ -79,7 +95,11 @@ async fn five_wrong_passwords_slow_that_address_down_alike_for_known_and_unknown
             .call(
                 &browser(),
                 "sign-in",
-                &[("username", username), ("password", PASSWORD)],
+                &[
+                    ("organisation", "a"),
+                    ("username", username),
+                    ("password", PASSWORD),
+                ],
             )
             .await;
         assert_eq!(locked.status, 429, "{username}: {locked:?}");
@@ -94,7 +114,11 @@ async fn five_wrong_passwords_slow_that_address_down_alike_for_known_and_unknown
         .call(
             &browser(),
             "sign-in",
-            &[("username", "manager.a"), ("password", PASSWORD)],
+            &[
+                ("organisation", "a"),
+                ("username", "manager.a"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert!(other.status < 400);
@@ -144,7 +168,11 @@ async fn a_deactivated_person_cannot_sign_in_and_loses_their_sessions() {
         .call(
             &browser(),
             "sign-in",
-            &[("username", "staff.a"), ("password", PASSWORD)],
+            &[
+                ("organisation", "a"),
+                ("username", "staff.a"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(again.status, 401);
@@ -455,7 +483,11 @@ async fn everyone_changes_their_own_password_and_pin_and_an_admin_reset_ends_ses
         .call(
             &browser(),
             "sign-in",
-            &[("username", "staff.a"), ("password", PASSWORD)],
+            &[
+                ("organisation", "a"),
+                ("username", "staff.a"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(old.status, 401);
@@ -509,10 +541,87 @@ async fn everyone_changes_their_own_password_and_pin_and_an_admin_reset_ends_ses
             &browser(),
             "sign-in",
             &[
+                ("organisation", "a"),
                 ("username", "staff.a"),
                 ("password", "set by the admin today"),
             ],
         )
         .await;
     assert!(fresh.status < 400, "{fresh:?}");
+}
+
+/// Usernames are unique within an organisation only: one organisation's admin learns nothing
+/// about another's usernames, and each person signs in to their own organisation.
+#[tokio::test]
+async fn usernames_are_unique_within_an_organisation_only() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let app = spawn_app(db).await;
+        let a = organisation(&app.store, "a").await;
+        organisation(&app.store, "b").await;
+        let admin = app.signed_in("admin.a").await;
+        let location = a.location_id.to_string();
+        let add = |username: &'static str| {
+            let (app, admin, location) = (&app, &admin, &location);
+            async move {
+                app.call(
+                    admin,
+                    "admin/add-person",
+                    &[
+                        ("display_name", "Newcomer of a"),
+                        ("username", username),
+                        ("location_id", location),
+                        ("team_id", ""),
+                        ("role", "staff"),
+                        ("password", "a long enough password"),
+                        ("pin", ""),
+                    ],
+                )
+                .await
+            }
+        };
+        // Taken in b only: a's admin may use it.
+        let added = add("staff.b").await;
+        assert!(added.status < 400, "{db:?}: {added:?}");
+        // Twice within a: refused, and nothing else is said.
+        let again = add("staff.b").await;
+        assert_eq!(again.status, 409, "{db:?}: {again:?}");
+        // Each signs in to their own organisation only.
+        let sign_in = |organisation: &'static str, password: &'static str| {
+            let app = &app;
+            async move {
+                let client = browser();
+                let answer = app
+                    .call(
+                        &client,
+                        "sign-in",
+                        &[
+                            ("organisation", organisation),
+                            ("username", "staff.b"),
+                            ("password", password),
+                        ],
+                    )
+                    .await;
+                (answer, client)
+            }
+        };
+        let (answer, newcomer) = sign_in("a", "a long enough password").await;
+        assert!(answer.status < 400, "{db:?}: {answer:?}");
+        let me = app.call(&newcomer, "me", &[]).await;
+        assert_eq!(me.body["display_name"], "Newcomer of a");
+        let (answer, original) = sign_in("B", PASSWORD).await;
+        assert!(answer.status < 400, "{db:?}: {answer:?}");
+        let me = app.call(&original, "me", &[]).await;
+        assert_eq!(me.body["display_name"], "staff of b");
+        // One's password is not the other's, and an organisation that does not exist
+        // answers exactly like a wrong password.
+        let (wrong, _) = sign_in("b", "a long enough password").await;
+        let (nowhere, _) = sign_in("no-such-organisation", PASSWORD).await;
+        for answer in [&wrong, &nowhere] {
+            assert_eq!(answer.status, 401, "{db:?}: {answer:?}");
+            assert_eq!(answer.body, wrong.body);
+        }
+        // The device remembers the organisation for the sign-in form.
+        let remembered = app.call(&original, "remembered-organisation", &[]).await;
+        assert_eq!(remembered.body, "b", "{db:?}");
+    }
 }

@@ -240,7 +240,11 @@ async fn an_error_in_the_address_is_shown_only_in_the_apps_own_words() {
         .header("origin", &app.address)
         .header("referer", format!("{}/sign-in", app.address))
         .header("accept", "text/html,application/xhtml+xml")
-        .form(&[("username", "staff.a"), ("password", "not the password")])
+        .form(&[
+            ("organisation", "a"),
+            ("username", "staff.a"),
+            ("password", "not the password"),
+        ])
         .send()
         .await
         .unwrap();

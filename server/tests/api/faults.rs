@@ -30,7 +30,7 @@ use app::{
     store::{PoolSettings, Store},
 };
 
-use crate::helpers::{browser, organisation, Db, TestDatabase, PASSWORD};
+use crate::helpers::{browser, organisation, organisation_of, Db, TestDatabase, PASSWORD};
 
 /// A free port below Linux's ephemeral range (32768 and up), so that the many outgoing
 /// loopback connections of tests running alongside cannot take it between its release here
@@ -164,7 +164,11 @@ impl Load {
                 .post(format!("{base}/api/sign-in"))
                 .header("origin", &base)
                 .header("accept", "application/json")
-                .form(&[("username", *username), ("password", PASSWORD)])
+                .form(&[
+                    ("organisation", organisation_of(username)),
+                    ("username", *username),
+                    ("password", PASSWORD),
+                ])
                 .send()
                 .await
                 .unwrap();

@@ -12,7 +12,7 @@ use crate::helpers::{browser, organisation, spawn_app, Db};
 /// own session (sign-out, tablet set-up), which would only stop the run from reaching the rest.
 const ENDPOINTS: &[(&str, &[&str])] = &[
     ("status", &[]),
-    ("sign-in", &["username", "password"]),
+    ("sign-in", &["organisation", "username", "password"]),
     ("today", &[]),
     ("log-form", &[]),
     (

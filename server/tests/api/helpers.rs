@@ -109,7 +109,11 @@ impl TestApp {
             .call(
                 &client,
                 "sign-in",
-                &[("username", username), ("password", PASSWORD)],
+                &[
+                    ("organisation", organisation_of(username)),
+                    ("username", username),
+                    ("password", PASSWORD),
+                ],
             )
             .await;
         assert!(
@@ -118,6 +122,12 @@ impl TestApp {
         );
         client
     }
+}
+
+/// The organisation of a test username (`<name>.<organisation slug>`, as [`organisation`]
+/// names its people).
+pub fn organisation_of(username: &str) -> &str {
+    username.rsplit('.').next().unwrap_or(username)
 }
 
 /// An organisation for the tests: one location and team, one person per role (staff and

@@ -100,6 +100,42 @@ pub fn clearing_cookie(secure: bool) -> String {
     cookie("", Duration::zero(), secure)
 }
 
+/// The organisation this device last signed in to (its short name), so that the sign-in form
+/// asks for it only once per device. Not a secret: what the person typed.
+pub const ORGANISATION_COOKIE: &str = "goodwill_organisation";
+
+/// The `Set-Cookie` value remembering the organisation for a year.
+pub fn organisation_cookie(slug: &str, secure: bool) -> Option<String> {
+    let slug = slug.trim().to_lowercase();
+    is_slug(&slug).then(|| {
+        format!(
+            "{ORGANISATION_COOKIE}={slug}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+            Duration::days(365).num_seconds(),
+            if secure { "; Secure" } else { "" }
+        )
+    })
+}
+
+/// The remembered organisation from a `Cookie` request header, if it is a well-formed one.
+pub fn organisation_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == ORGANISATION_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|value| is_slug(value))
+}
+
+/// An organisation's short name as it may appear in a cookie: lower-case letters, digits and
+/// dashes, at most 64.
+fn is_slug(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// The session token from a `Cookie` request header, if any: over https only the `__Host-`
 /// cookie counts.
 pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<&str> {
@@ -116,6 +152,27 @@ pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<&str> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_remembered_organisation_is_a_short_name_or_nothing() {
+        let set = organisation_cookie(" Harbour ", true).unwrap();
+        assert!(set.starts_with("goodwill_organisation=harbour; Path=/; HttpOnly"));
+        assert!(set.ends_with("; Secure"));
+        assert_eq!(organisation_cookie("a;b=c", false), None);
+        assert_eq!(organisation_cookie("", false), None);
+        assert_eq!(
+            organisation_from_cookie_header("a=1; goodwill_organisation=harbour-hotels"),
+            Some("harbour-hotels")
+        );
+        assert_eq!(
+            organisation_from_cookie_header("goodwill_organisation=<script>"),
+            None
+        );
+        assert_eq!(
+            organisation_from_cookie_header("goodwill_session=abc"),
+            None
+        );
+    }
 
     fn t(hour: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap() + Duration::hours(hour)

@@ -86,11 +86,20 @@ pub const PIN_ANYWHERE: ThrottleRule = ThrottleRule {
 /// The longest window any rule looks back over: how far back the store reads.
 pub const LONGEST_WINDOW: Duration = Duration::hours(1);
 
-/// What a password attempt is counted against: the username as typed (known or not, alike)
-/// and the client's address.
-pub fn password_keys(username: &str, client: &str) -> AttemptKeys {
+/// Whom a password attempt names, in the throttle and the security log: the organisation's
+/// short name and the username as typed (known or not, alike).
+pub fn password_subject(organisation: &str, username: &str) -> String {
+    format!(
+        "user:{}/{}",
+        organisation.trim().to_lowercase(),
+        username.trim().to_lowercase()
+    )
+}
+
+/// What a password attempt is counted against: [`password_subject`] and the client's address.
+pub fn password_keys(organisation: &str, username: &str, client: &str) -> AttemptKeys {
     AttemptKeys {
-        subject: format!("user:{}", username.trim().to_lowercase()),
+        subject: password_subject(organisation, username),
         device: format!("client:{client}"),
     }
 }

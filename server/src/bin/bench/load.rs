@@ -196,6 +196,8 @@ where
 /// fills up, the rest wait for approval (the bench prints the shares).
 pub(crate) struct LoadOrganisation {
     pub(crate) organisation_id: i64,
+    /// Its short name, which sign-in asks for.
+    pub(crate) slug: String,
     pub(crate) people: Vec<(String, i64)>,
 }
 
@@ -263,6 +265,7 @@ pub(crate) async fn organisation(
     }
     Ok(LoadOrganisation {
         organisation_id: org.id,
+        slug,
         people,
     })
 }
@@ -326,12 +329,21 @@ struct Device {
     cookie: String,
 }
 
-async fn sign_in(client: &reqwest::Client, base: &str, username: &str) -> Result<Device> {
+async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    organisation: &str,
+    username: &str,
+) -> Result<Device> {
     let answer = client
         .post(format!("{base}/api/sign-in"))
         .header("origin", base)
         .header("accept", "application/json")
-        .form(&[("username", username), ("password", PASSWORD)])
+        .form(&[
+            ("organisation", organisation),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
         .send()
         .await?;
     if !answer.status().is_success() {
@@ -479,7 +491,7 @@ async fn engine_run(
     let client = reqwest::Client::new();
     let mut devices = Vec::new();
     for (username, _) in &served.people {
-        devices.push(sign_in(&client, &base, username).await?);
+        devices.push(sign_in(&client, &base, &served.slug, username).await?);
     }
     eprintln!("{engine}: the app");
     let app = http_load(&base, Arc::new(devices), shape, "app", true).await;

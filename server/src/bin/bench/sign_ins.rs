@@ -69,6 +69,7 @@ fn memory(pid: u32) -> Result<(f64, f64)> {
 async fn attempt(
     client: &reqwest::Client,
     base: &str,
+    organisation: &str,
     username: &str,
     address: &str,
 ) -> Result<(u16, Duration)> {
@@ -79,6 +80,7 @@ async fn attempt(
         .header("accept", "application/json")
         .header("x-forwarded-for", address)
         .form(&[
+            ("organisation", organisation),
             ("username", username),
             ("password", "not the password at all"),
         ])
@@ -102,7 +104,9 @@ async fn burst(
             let (client, base) = (client.clone(), base.to_string());
             let username = format!("{label}-nobody-{i}");
             let address = format!("10.{}.{}.{}", 1 + i / 65_536, (i / 256) % 256, i % 256);
-            tokio::spawn(async move { attempt(&client, &base, &username, &address).await })
+            tokio::spawn(
+                async move { attempt(&client, &base, "signin", &username, &address).await },
+            )
         })
         .collect();
     let mut statuses = BTreeMap::new();
@@ -144,6 +148,7 @@ async fn measure(url: &str, shape: &SignInShape, server: &PathBuf) -> Result<()>
     store.migrate().await?;
     let org = organisation(&store, 1, "signin").await?;
     let known = org.people[0].0.clone();
+    let slug = org.slug.clone();
     store.close().await;
 
     let port = free_port()?;
@@ -170,7 +175,7 @@ async fn measure(url: &str, shape: &SignInShape, server: &PathBuf) -> Result<()>
         .timeout(Duration::from_secs(120))
         .build()?;
     // Warm: one sign-in, so the baseline includes a hash's allocations.
-    attempt(&client, &base, "warm-up", "10.255.0.1").await?;
+    attempt(&client, &base, &slug, "warm-up", "10.255.0.1").await?;
     let (baseline, _) = memory(pid)?;
 
     let started = Instant::now();
@@ -188,6 +193,7 @@ async fn measure(url: &str, shape: &SignInShape, server: &PathBuf) -> Result<()>
         let (status, time) = attempt(
             &client,
             &base,
+            &slug,
             &known,
             &format!("10.200.{}.{}", i / 256, i % 256),
         )
@@ -198,6 +204,7 @@ async fn measure(url: &str, shape: &SignInShape, server: &PathBuf) -> Result<()>
         let (status, time) = attempt(
             &client,
             &base,
+            &slug,
             unknown,
             &format!("10.201.{}.{}", i / 256, i % 256),
         )
