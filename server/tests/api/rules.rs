@@ -223,7 +223,7 @@ async fn location_admin(app: &TestApp, org: &crate::helpers::Org) -> (i64, i64) 
                 location_id: org.location_id,
                 team_id: None,
                 display_name: "Main's admin",
-                username: "local.admin",
+                username: "local-admin.a",
                 email: None,
                 password_hash: Some(&hash),
                 pin_hash: None,
@@ -249,7 +249,7 @@ async fn a_location_admin_stays_in_their_location(kind: Db) {
     let app = spawn_app(kind).await;
     let org = organisation(&app.store, "a").await;
     let (london, me) = location_admin(&app, &org).await;
-    let local = app.signed_in("local.admin").await;
+    let local = app.signed_in("local-admin.a").await;
 
     // Organisation-level administration is not theirs.
     for (endpoint, form) in [
