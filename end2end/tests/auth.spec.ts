@@ -13,7 +13,7 @@ test('the sign-in form asks for the organisation once per device, and an address
   await page.goto('/sign-in?organisation=harbour');
   await expect(page.getByLabel('Organisation')).toHaveValue('harbour');
   await signIn(page, 'leader');
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in/);
   await page.goto('/sign-in');
   await expect(page.getByLabel('Organisation')).toHaveValue(ORGANISATION);
