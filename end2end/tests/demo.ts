@@ -24,6 +24,14 @@ export async function signIn(page: Page, username: string, password = PASSWORD) 
   }
 }
 
+/** A supervisor turns the page's device into the Lisbon tablet (the picker follows). */
+export async function setUpLisbonTablet(page: Page) {
+  await signIn(page, 'supervisor.lisbon');
+  await page.goto('/tablet');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Use as the tablet of Lisbon Riverside' }).click();
+}
+
 /** Logs a no-cost fix on /log with `text` as what happened (online or offline alike). */
 export async function logFix(page: Page, text: string) {
   await page.locator('label.choice', { hasText: 'Noise' }).click();

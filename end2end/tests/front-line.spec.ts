@@ -196,13 +196,7 @@ test.describe('the front-line tablet', () => {
 
   test('a page that polls does not keep a turn: /approvals left open returns to the picker', async ({ page }) => {
     test.setTimeout(idleSeconds * 1000 + 120_000);
-    await page.goto('/sign-in');
-    await hydrated(page);
-    await page.getByLabel('Organisation').fill(ORGANISATION);
-    await page.getByLabel('Username').fill('supervisor.lisbon');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page).toHaveURL(/\/$/);
+    await signIn(page, 'supervisor.lisbon');
     const supervisor = (await page.getByTestId('signed-in-as').textContent()) ?? '';
     await page.goto('/tablet');
     await hydrated(page);

@@ -2,7 +2,7 @@ import { test, expect, type Browser, type BrowserContext, type Page } from '@pla
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ORGANISATION, PASSWORD, PIN, hydrated, logFix } from './demo';
+import { PIN, hydrated, logFix, setUpLisbonTablet } from './demo';
 
 // A real outage: these tests run their own server on its own SQLite file and kill it (the
 // network is gone for the tablet: nothing answers), then start it again on the same file.
@@ -68,16 +68,7 @@ class Server {
 async function newTablet(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: origin, serviceWorkers: 'allow' });
   const page = await context.newPage();
-  await page.goto('/sign-in');
-  await hydrated(page);
-  await page.getByLabel('Organisation').fill(ORGANISATION);
-  await page.getByLabel('Username').fill('supervisor.lisbon');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/$/);
-  await page.goto('/tablet');
-  await hydrated(page);
-  await page.getByRole('button', { name: 'Use as the tablet of Lisbon Riverside' }).click();
+  await setUpLisbonTablet(page);
   await expect(page.getByRole('heading', { name: /Who is it\?/ })).toBeVisible();
   return { context, page };
 }
