@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("sign-in") view=page(pages::sign_in::SignInPage) ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("tablet") view=page(pages::tablet::TabletPage) ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("admin") view=page(pages::admin::AdminPage) ssr=SsrMode::InOrder/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("privacy")) view=page(pages::privacy::PrivacyPage) ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("account") view=page(pages::account::AccountPage) ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("unlock") view=page(pages::account::UnlockPage) ssr=SsrMode::InOrder/>
                     <Route path=StaticSegment("today") view=page(pages::today::TodayPage) ssr=SsrMode::InOrder/>

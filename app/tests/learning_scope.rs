@@ -228,12 +228,13 @@ impl Fixture {
     async fn legacy_copy(&self, of: i64, key: &str, amount_minor: i64) -> i64 {
         let row = self.store.recovery(self.organisation_id, of).await.unwrap();
         let org = self.organisation_id;
+        // The ledger row only: the personal fields (recovery_personal) are not needed here.
         let sql = "INSERT INTO recoveries (organisation_id, location_id, team_id, person_id, recorded_by, budget_date,
-                 occurred_at, recorded_at, touchpoint, channel, customer_ref, category, severity, description,
-                 remedy, amount_minor, currency, reaction, cause, cause_note, follow_up_due_at,
+                 occurred_at, recorded_at, touchpoint, channel, category, severity,
+                 remedy, amount_minor, currency, reaction, cause, follow_up_due_at,
                  covered_minor, excess_minor, idempotency_key, request_hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                     $20, $21, $22, $23, $24, $25)
+                     $20, $21, $22)
              RETURNING id";
         macro_rules! insert {
             ($pool:expr) => {
@@ -248,16 +249,13 @@ impl Fixture {
                     .bind(row.occurred_at)
                     .bind(&row.touchpoint)
                     .bind(&row.channel)
-                    .bind(row.customer_ref.as_deref())
                     .bind(&row.category)
                     .bind(&row.severity)
-                    .bind(&row.description)
                     .bind(&row.remedy)
                     .bind(amount_minor)
                     .bind(row.currency.code())
                     .bind(&row.reaction)
                     .bind(row.cause.as_deref())
-                    .bind(row.cause_note.as_deref())
                     .bind(row.follow_up_due_at)
                     .bind(0_i64)
                     .bind(amount_minor)

@@ -122,6 +122,10 @@ contract!(
     the_monthly_summary_matches_a_hand_computed_month,
     a_published_summary_is_frozen_and_later_corrections_show_beside_it,
     a_database_that_cannot_serve_now_is_unavailable_not_a_failure,
+    redaction_keeps_every_total_and_the_summary_identical,
+    retention_redacts_exactly_what_is_older_than_n_days,
+    an_erased_reference_is_nowhere_in_the_database,
+    customer_history_and_requests_stay_within_their_locations,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -2637,4 +2641,550 @@ async fn a_database_that_cannot_serve_now_is_unavailable_not_a_failure(db: Arc<T
                 .unwrap();
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Customers' personal data (docs/PRIVACY.md)
+
+use app::store::privacy::SubjectErasure;
+
+fn erasure<'a>(f: &'a Fixture, key: &'a str, reason: &'a str) -> SubjectErasure<'a> {
+    SubjectErasure {
+        organisation_id: f.organisation_id,
+        requested_by: f.supervisor,
+        customer_key: key,
+        from: None,
+        to: None,
+        within_locations: None,
+        reason,
+    }
+}
+
+/// Every recovery of the organisation, with the personal fields blanked: what redaction
+/// must leave exactly as it was.
+async fn ledger_without_personal_fields(f: &Fixture) -> Vec<app::store::queries::RecoveryRow> {
+    let mut rows = f
+        .store
+        .recoveries(
+            f.organisation_id,
+            &RecoveryFilter {
+                limit: Some(500),
+                sort: ReviewSort::Oldest,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for r in &mut rows {
+        r.customer_ref = None;
+        r.description = String::new();
+        r.cause_note = None;
+        r.follow_up_note = None;
+        r.redacted_at = None;
+    }
+    rows
+}
+
+async fn redaction_keeps_every_total_and_the_summary_identical(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let ids = october(&f).await;
+    let now = utc(11, 5, 12, 0);
+    let summaries = || async {
+        (
+            app::summary::compute(&f.store, f.organisation_id, None, october_month(), now)
+                .await
+                .unwrap(),
+            app::summary::compute(
+                &f.store,
+                f.organisation_id,
+                Some(f.location_id),
+                october_month(),
+                now,
+            )
+            .await
+            .unwrap(),
+        )
+    };
+    let budgets = || async {
+        let mut out = Vec::new();
+        for person in [f.staff, f.colleague, f.supervisor] {
+            for day in [date(2026, 9, 15), date(2026, 10, 1), date(2026, 10, 31)] {
+                out.push(
+                    f.store
+                        .budget_view(f.organisation_id, person, Some(day), now)
+                        .await
+                        .unwrap(),
+                );
+            }
+        }
+        out
+    };
+    // The stories quote what went wrong: personal text, which redaction empties. Every
+    // figure, and every story itself, stays.
+    let without_notes =
+        |(mut a, mut b): (app::domain::summary::Summary, app::domain::summary::Summary)| {
+            for story in a.stories.iter_mut().chain(b.stories.iter_mut()) {
+                story.note = String::new();
+            }
+            (a, b)
+        };
+    let (summary, lisbon) = summaries().await;
+    assert!(summary.stories.iter().all(|s| s.note.starts_with("Story")));
+    let (summary, lisbon) = without_notes((summary, lisbon));
+    let spend = budgets().await;
+    let ledger = ledger_without_personal_fields(&f).await;
+    let before = f
+        .store
+        .recoveries(f.organisation_id, &RecoveryFilter::default())
+        .await
+        .unwrap();
+    assert!(before
+        .iter()
+        .all(|r| r.customer_ref.as_deref() == Some("Room 412") && !r.description.is_empty()));
+    assert!(before.iter().any(|r| r.follow_up_note.is_some()));
+
+    // Every recovery names Room 412: the guest asks for erasure.
+    let erased = f
+        .store
+        .erase_subject(&erasure(&f, "room412", "Guest's request by email"), now)
+        .await
+        .unwrap();
+    assert_eq!(erased, ids.len() as i64);
+    let after = summaries().await;
+    assert!(after.0.stories.iter().all(|s| s.note.is_empty()));
+    assert_eq!(after, (summary.clone(), lisbon.clone()));
+    assert_eq!(budgets().await, spend);
+    assert_eq!(ledger_without_personal_fields(&f).await, ledger);
+    let after = f
+        .store
+        .recoveries(f.organisation_id, &RecoveryFilter::default())
+        .await
+        .unwrap();
+    for r in &after {
+        assert_eq!(
+            (
+                r.customer_ref.as_deref(),
+                r.description.as_str(),
+                r.cause_note.as_deref(),
+                r.follow_up_note.as_deref()
+            ),
+            (None, "", None, None),
+            "recovery {} still holds personal text",
+            r.id
+        );
+        assert_eq!(r.redacted_at, Some(now));
+    }
+
+    // Erasing again finds nothing more, and is logged all the same; retention later has
+    // nothing left to do and logs nothing.
+    let again = f
+        .store
+        .erase_subject(&erasure(&f, "room412", "Second request"), now)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    let later = now + chrono::Duration::days(500);
+    assert_eq!(
+        f.store
+            .apply_retention(
+                f.organisation_id,
+                later - chrono::Duration::days(400),
+                later
+            )
+            .await
+            .unwrap(),
+        0
+    );
+    let log = f.store.redactions(f.organisation_id).await.unwrap();
+    let counts: Vec<(&str, i64, &str)> = log
+        .iter()
+        .map(|x| (x.kind.as_str(), x.recoveries, x.reason.as_str()))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("request", 0, "Second request"),
+            ("request", ids.len() as i64, "Guest's request by email"),
+        ]
+    );
+    assert_eq!(log[1].requested_by_name.as_deref(), Some("SOFIA"));
+    // The figures are still the same after the month is redacted by retention too.
+    assert_eq!(without_notes(summaries().await), (summary, lisbon));
+}
+
+async fn retention_redacts_exactly_what_is_older_than_n_days(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    let other = other_organisation(&f).await;
+    let t = |day: u32| Utc.with_ymd_and_hms(2026, 6, day, 9, 0, 0).unwrap();
+    let mut ids = Vec::new();
+    for (day, key) in [(1, "r1"), (2, "r2"), (3, "r3")] {
+        let mut record = f.record(f.staff, key, 500);
+        record.recovery.occurred_at = t(day);
+        ids.push(
+            f.store
+                .record_recovery(&record, t(day))
+                .await
+                .unwrap()
+                .recovery_id,
+        );
+    }
+    let personal = |id: i64| {
+        let store = f.store.clone();
+        let org = f.organisation_id;
+        async move {
+            let r = store.recovery(org, id).await.unwrap();
+            (r.customer_ref.is_some(), r.redacted_at.is_some())
+        }
+    };
+
+    // The cutoff is exclusive: recorded exactly N days ago is kept.
+    let emptied = f
+        .store
+        .apply_retention(f.organisation_id, t(2), t(20))
+        .await
+        .unwrap();
+    assert_eq!(emptied, 1);
+    assert_eq!(personal(ids[0]).await, (false, true));
+    assert_eq!(personal(ids[1]).await, (true, false));
+    assert_eq!(personal(ids[2]).await, (true, false));
+    // Another organisation's retention never reaches this one.
+    assert_eq!(
+        f.store
+            .apply_retention(other.id, t(30), t(30))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(personal(ids[1]).await, (true, false));
+
+    // Through the use case, with the organisation's own period (30 days): at t(3) + 30 days
+    // the cutoff is t(3), so r2 goes and r3 stays.
+    f.store
+        .set_retention_days(f.organisation_id, 30)
+        .await
+        .unwrap();
+    // The database refuses a period out of bounds even if a caller skipped the rule.
+    assert!(f
+        .store
+        .set_retention_days(f.organisation_id, 29)
+        .await
+        .is_err());
+    let done = app::services::privacy::apply_retention(&f.store, t(3) + chrono::Duration::days(30))
+        .await
+        .unwrap();
+    assert_eq!(done, vec![(f.organisation_id, 1)]);
+    assert_eq!(personal(ids[1]).await, (false, true));
+    assert_eq!(personal(ids[2]).await, (true, false));
+
+    // Two app servers running retention at once: r3 is emptied once and logged once.
+    let when = t(4) + chrono::Duration::days(30);
+    let (a, b) = tokio::join!(
+        app::services::privacy::apply_retention(&f.store, when),
+        app::services::privacy::apply_retention(&f.store, when)
+    );
+    let total: i64 = a
+        .unwrap()
+        .iter()
+        .chain(b.unwrap().iter())
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(total, 1);
+    assert_eq!(personal(ids[2]).await, (false, true));
+    let log = f.store.redactions(f.organisation_id).await.unwrap();
+    assert!(log
+        .iter()
+        .all(|x| x.kind == "retention" && x.requested_by_name.is_none()));
+    assert_eq!(log.iter().map(|x| x.recoveries).sum::<i64>(), 3);
+    assert_eq!(log.len(), 3);
+}
+
+/// Every text value in every table of the database, as (table, column, value).
+async fn every_text(store: &Store) -> Vec<(String, String, String)> {
+    let columns: Vec<(String, String)> = match store {
+        Store::Sqlite(pool) => sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+        Store::Postgres(pool) => sqlx::query_as(
+            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns
+             WHERE table_schema = 'public'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    };
+    assert!(columns.len() > 50, "the scan sees the schema");
+    let mut out = Vec::new();
+    for (table, column) in columns {
+        // As bytes on SQLite (a column may hold a blob that is not UTF-8).
+        let values: Vec<Option<String>> = match store {
+            Store::Sqlite(pool) => {
+                let sql = format!("SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\"");
+                let raw: Vec<Option<Vec<u8>>> =
+                    sqlx::query_scalar(&sql).fetch_all(pool).await.unwrap();
+                raw.into_iter()
+                    .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                    .collect()
+            }
+            Store::Postgres(pool) => {
+                let sql = format!("SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\"");
+                sqlx::query_scalar(&sql).fetch_all(pool).await.unwrap()
+            }
+        };
+        for value in values.into_iter().flatten() {
+            out.push((table.clone(), column.clone(), value));
+        }
+    }
+    out
+}
+
+async fn an_erased_reference_is_nowhere_in_the_database(db: Arc<TestDatabase>) {
+    let f = fixture(&db).await;
+    // "xylo" cannot occur in a hash, a number or a date: any match is the guest's data.
+    let mut named = f.record(f.staff, "x1", 500);
+    named.recovery.customer_ref = Some("Suite XYLO".into());
+    named.recovery.description = "Xylophone practice next door all night".into();
+    named.recovery.cause_note = Some("Xylo suite is next to the music room".into());
+    named.recovery.follow_up_due = Some(at(12));
+    let named = f.store.record_recovery(&named, at(9)).await.unwrap();
+    f.store
+        .complete_follow_up(
+            f.organisation_id,
+            named.recovery_id,
+            f.staff,
+            "Called Suite Xylo back",
+            at(11),
+        )
+        .await
+        .unwrap();
+    let mut kept = f.record(f.colleague, "k1", 500);
+    kept.recovery.customer_ref = Some("Suite Kept".into());
+    f.store.record_recovery(&kept, at(9)).await.unwrap();
+    let mentions = |texts: &[(String, String, String)], needle: &str| -> Vec<String> {
+        texts
+            .iter()
+            .filter(|(_, _, v)| v.to_lowercase().contains(needle))
+            .map(|(t, c, v)| format!("{t}.{c} = {v}"))
+            .collect()
+    };
+    let texts = every_text(&f.store).await;
+    // The reference, its key, the description and both notes.
+    assert_eq!(
+        mentions(&texts, "xylo").len(),
+        5,
+        "{:?}",
+        mentions(&texts, "xylo")
+    );
+
+    // A reason that repeats the reference is refused by the use case: the log keeps reasons.
+    assert!(app::domain::privacy::erasure_reason("Erase suite xylo", "suitexylo").is_err());
+    let erased = f
+        .store
+        .erase_subject(
+            &erasure(&f, "suitexylo", "Guest's request, ticket 118"),
+            at(13),
+        )
+        .await
+        .unwrap();
+    assert_eq!(erased, 1);
+    let texts = every_text(&f.store).await;
+    assert_eq!(mentions(&texts, "xylo"), Vec::<String>::new());
+    // The scan does see what was not erased.
+    assert_eq!(mentions(&texts, "suite kept").len(), 1);
+    // The ledger row is whole.
+    let row = f
+        .store
+        .recovery(f.organisation_id, named.recovery_id)
+        .await
+        .unwrap();
+    assert_eq!((row.amount_minor, row.person_id), (500, f.staff));
+}
+
+async fn customer_history_and_requests_stay_within_their_locations(db: Arc<TestDatabase>) {
+    use app::services::{approvals, privacy, Actor};
+    let f = fixture(&db).await;
+    let org = f.organisation_id;
+    let now = at(12);
+    let porto = f
+        .store
+        .create_location(
+            org,
+            "Porto",
+            parse_time_zone("Europe/Lisbon").unwrap(),
+            Currency::parse("EUR").unwrap(),
+            at(8),
+        )
+        .await
+        .unwrap()
+        .id;
+    let mut porto_people = Vec::new();
+    for (username, role) in [
+        ("pia", Role::Staff),
+        ("paulo", Role::Supervisor),
+        ("adao", Role::Admin),
+    ] {
+        let person = f
+            .store
+            .create_person(
+                &NewPerson {
+                    organisation_id: org,
+                    location_id: porto,
+                    team_id: None,
+                    display_name: &username.to_uppercase(),
+                    username,
+                    email: None,
+                    password_hash: None,
+                    pin_hash: None,
+                },
+                at(8),
+            )
+            .await
+            .unwrap();
+        f.store
+            .grant_role(org, person.id, role, Some(porto), at(8))
+            .await
+            .unwrap();
+        porto_people.push(person.id);
+    }
+    let (pia, paulo, adao) = (porto_people[0], porto_people[1], porto_people[2]);
+    let actor = |id: i64| {
+        let store = f.store.clone();
+        async move { Actor::load(&store, org, id).await.unwrap().unwrap() }
+    };
+    // The same room number at both hotels: one posted and one over the cap (pending) each.
+    let mut ids = std::collections::HashMap::new();
+    for (who, key, amount) in [
+        (f.staff, "a1", 1_000),
+        (f.staff, "a2", 4_000),
+        (pia, "p1", 1_000),
+        (pia, "p2", 4_000),
+    ] {
+        let mut record = f.record(who, key, amount);
+        record.recovery.customer_ref = Some("Room 807".into());
+        record.recovery.description = format!("Story {key}");
+        ids.insert(
+            key,
+            f.store
+                .record_recovery(&record, at(9))
+                .await
+                .unwrap()
+                .recovery_id,
+        );
+    }
+    let stories = |entries: &[views::privacy::HistoryEntry]| -> Vec<String> {
+        entries
+            .iter()
+            .map(|e| e.what.rsplit(' ').next().unwrap().to_string())
+            .collect()
+    };
+
+    // On the tablet: each hotel's staff see their own hotel's history of the room only.
+    let ana = actor(f.staff).await;
+    let seen = privacy::customer_history(&f.store, &ana, "room 807", now)
+        .await
+        .unwrap();
+    assert_eq!(stories(&seen), vec!["a2", "a1"]);
+    let seen = privacy::customer_history(&f.store, &actor(pia).await, "ROOM807", now)
+        .await
+        .unwrap();
+    assert_eq!(stories(&seen), vec!["p2", "p1"]);
+    assert!(privacy::customer_history(&f.store, &ana, "Room 808", now)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // In the approval queue: each supervisor sees the request's other recoveries for the
+    // customer at that hotel.
+    for (supervisor, request, other) in [(f.supervisor, "a2", "a1"), (paulo, "p2", "p1")] {
+        let queue = approvals::pending_requests(&f.store, &actor(supervisor).await, now)
+            .await
+            .unwrap();
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].recovery_id, ids[request]);
+        assert_eq!(stories(&queue[0].customer_history), vec![other]);
+    }
+
+    // Porto's admin answers a request at Porto: finds and erases Porto's recoveries only.
+    let porto_admin = actor(adao).await;
+    let found = privacy::find_subject(&f.store, &porto_admin, "Room 807", None, None)
+        .await
+        .unwrap();
+    let mut found: Vec<i64> = found.iter().map(|r| r.recovery_id).collect();
+    found.sort();
+    let mut porto_ids = vec![ids["p1"], ids["p2"]];
+    porto_ids.sort();
+    assert_eq!(found, porto_ids);
+    // Staff and supervisors cannot search, export or erase.
+    for who in [pia, paulo, f.staff] {
+        let someone = actor(who).await;
+        assert!(
+            privacy::find_subject(&f.store, &someone, "Room 807", None, None)
+                .await
+                .is_err()
+        );
+        assert!(
+            privacy::erase_subject(&f.store, &someone, "Room 807", None, None, "asked", now)
+                .await
+                .is_err()
+        );
+    }
+    // A location admin cannot change the organisation's retention.
+    assert!(privacy::set_retention(&f.store, &porto_admin, 90, now)
+        .await
+        .is_err());
+    // A reason naming the customer is refused and nothing is erased.
+    assert!(privacy::erase_subject(
+        &f.store,
+        &porto_admin,
+        "Room 807",
+        None,
+        None,
+        "room 807 asked",
+        now
+    )
+    .await
+    .is_err());
+    let erased = privacy::erase_subject(
+        &f.store,
+        &porto_admin,
+        "room 807",
+        None,
+        None,
+        "Guest's request at reception",
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(erased, 2);
+    // Lisbon's history of the room is untouched; Porto's is gone.
+    assert_eq!(
+        stories(
+            &privacy::customer_history(&f.store, &ana, "room 807", now)
+                .await
+                .unwrap()
+        ),
+        vec!["a2", "a1"]
+    );
+    assert!(
+        privacy::customer_history(&f.store, &actor(pia).await, "room 807", now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (_, csv_type, csv) = privacy::export_subject(
+        &f.store,
+        &porto_admin,
+        "room 807",
+        None,
+        None,
+        privacy::SubjectFormat::Csv,
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(csv_type.starts_with("text/csv"));
+    assert_eq!(csv.lines().count(), 1, "only the header: {csv}");
 }

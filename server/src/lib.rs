@@ -7,6 +7,7 @@ pub mod export;
 pub mod memory;
 pub mod offline;
 pub mod ops;
+pub mod privacy;
 pub mod telemetry;
 
 pub mod live;
@@ -26,7 +27,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware,
     response::{IntoResponse, Json},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -94,6 +95,7 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and closes the pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let store = self.store.clone();
+        let retention = privacy::spawn_retention(store.clone(), privacy::RETENTION_EVERY);
         axum::serve(
             self.listener,
             self.router
@@ -101,6 +103,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+        retention.abort();
         store.close().await;
         Ok(())
     }
@@ -122,6 +125,7 @@ fn router(state: AppState) -> Router {
         )
         .route("/events/approvals", get(live::approval_events))
         .route("/summary/export/{name}", get(export::summary_csv))
+        .route("/admin/privacy/export", post(privacy::export))
         // A fresh CSP nonce per page; the shell puts it in the header and on inline scripts.
         .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, move || {
             shell(options.clone())

@@ -9,6 +9,7 @@ pub mod caller;
 pub mod console;
 pub mod error;
 pub mod learning;
+pub mod privacy;
 pub mod recoveries;
 pub mod session;
 pub mod status;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::error::ApiError;
 use crate::domain::recovery::RecoveryForm;
 
+pub use views::privacy::HistoryEntry;
 pub use views::recoveries::{FollowUpView, LogEntry, LogFormData, LogOutcome, TodayView};
 // A choice in a list of tiles or a select; pages and components import it from here.
 pub use views::Choice;
@@ -125,4 +126,20 @@ pub async fn complete_follow_up(recovery_id: i64, note: String) -> Result<(), Ap
     )
     .await?;
     Ok(())
+}
+
+/// The customer's earlier recoveries at the caller's location in the last 14 days, shown
+/// while logging (docs/PRIVACY.md): anyone of the location may see them. The rule is
+/// `services::privacy::customer_history`.
+#[server(endpoint = "customer-history")]
+pub async fn customer_history(reference: String) -> Result<Vec<HistoryEntry>, ApiError> {
+    let (request, caller) =
+        crate::api::caller::caller_with(crate::domain::org::Role::Staff).await?;
+    Ok(crate::services::privacy::customer_history(
+        &request.state.store,
+        &caller.actor,
+        &reference,
+        request.now,
+    )
+    .await?)
 }

@@ -66,6 +66,7 @@ pub fn AdminPage() -> impl IntoView {
                             <strong>{snapshot.organisation_slug.clone()}</strong>
                             " and their username."
                         </p>
+                        <p><a href="/admin/privacy">"Customers' data: retention and customers' requests"</a></p>
                         <People snapshot=snapshot.clone() add_person reset_pin reset_password set_active revoke/>
                         <Budgets snapshot=snapshot.clone() set_policy add_boost/>
                         <Structure snapshot actions=structure/>

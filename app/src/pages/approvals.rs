@@ -7,7 +7,10 @@ use leptos_meta::Title;
 
 use crate::{
     api::approvals::{approval_queue, PendingRequest, ResolveRequest},
-    components::feedback::{error_message, ActionError},
+    components::{
+        feedback::{error_message, ActionError},
+        history::CustomerHistory,
+    },
 };
 
 #[component]
@@ -93,6 +96,7 @@ fn Request(r: PendingRequest, resolve: ServerAction<ResolveRequest>) -> impl Int
             {r.from_previous_day.then(|| view! {
                 <p class="warning">"From a previous day: still waiting. It stays pending until someone decides; the day's budget is not reopened."</p>
             })}
+            <CustomerHistory entries=r.customer_history/>
             {(!r.recent.is_empty()).then(|| view! {
                 <details>
                     <summary>"Recent recoveries"</summary>

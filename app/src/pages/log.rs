@@ -15,10 +15,11 @@ use crate::{
     api::{
         error::ApiError,
         recoveries::{
-            log_form, log_recovery, logged_outcome, Choice, LogFormData, LogOutcome, LogRecovery,
+            customer_history, log_form, log_recovery, logged_outcome, Choice, LogFormData,
+            LogOutcome, LogRecovery,
         },
     },
-    components::outbox,
+    components::{history::CustomerHistory, outbox},
 };
 
 /// A face for each reaction, drawn (not an emoji: tablets' fonts differ).
@@ -135,6 +136,7 @@ where
     let turn = data.turn.clone();
     let form_ref = NodeRef::<leptos::html::Form>::new();
     let amount_ref = NodeRef::<leptos::html::Input>::new();
+    let reference = RwSignal::new(String::new());
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         let mut args = match LogRecovery::from_event(&ev) {
@@ -148,6 +150,7 @@ where
         // The next recovery gets a key of its own; this one keeps the key it was sent with.
         if let Some(form) = form_ref.get() {
             form.reset();
+            reference.set(String::new());
         }
         key.set(outbox::new_key());
         // Queued, it carries who captured it and when: it is recorded for this turn's person
@@ -257,7 +260,9 @@ where
                     <label for="channel">"Channel"</label>
                     <select id="channel" name="channel">{options(data.channels, "in-person".to_string())}</select>
                     <label for="customer_ref">"Customer reference (room, table, order)"</label>
-                    <input id="customer_ref" name="customer_ref" maxlength="40" autocomplete="off"/>
+                    <input id="customer_ref" name="customer_ref" maxlength="40" autocomplete="off"
+                        on:change=move |ev| reference.set(event_target_value(&ev))/>
+                    {view! { <ReferenceHistory reference/> }.into_any()}
                     <label for="severity">"Severity"</label>
                     <select id="severity" name="severity">{options(data.severities, "medium".to_string())}</select>
                     <label for="description">"What happened (optional)"</label>
@@ -337,5 +342,25 @@ fn NeedsAttention(counts: outbox::OutboxCounts) -> impl IntoView {
                 </ul>
             </section>
         </Show>
+    }
+}
+
+/// The customer's earlier recoveries here, once a reference is entered (asked when the field
+/// is left). Nothing while offline or when there are none.
+#[component]
+fn ReferenceHistory(reference: RwSignal<String>) -> impl IntoView {
+    let history = LocalResource::new(move || {
+        let reference = reference.get();
+        async move {
+            if reference.trim().is_empty() {
+                return Vec::new();
+            }
+            customer_history(reference).await.unwrap_or_default()
+        }
+    });
+    view! {
+        <div class="history-slot" aria-live="polite">
+            {move || history.get().map(|entries| view! { <CustomerHistory entries/> })}
+        </div>
     }
 }

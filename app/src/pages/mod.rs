@@ -9,6 +9,7 @@ pub mod improvements;
 pub mod log;
 pub mod my_log;
 pub mod not_found;
+pub mod privacy;
 pub mod sign_in;
 pub mod summary;
 pub mod tablet;

@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod money;
 pub mod org;
 pub mod policy;
+pub mod privacy;
 pub mod recovery;
 pub mod review;
 pub mod summary;

@@ -33,6 +33,9 @@ pub struct Waiting {
     pub budget: BudgetView,
     /// The person's last few recoveries besides this one, newest first.
     pub recent: Vec<RecoveryRow>,
+    /// The customer's other recent recoveries at this location (docs/PRIVACY.md), newest
+    /// first; empty without a customer reference.
+    pub customer_history: Vec<RecoveryRow>,
 }
 
 /// Requests waiting in the actor's supervision, oldest first.
@@ -75,7 +78,21 @@ pub async fn queue(
             .filter(|r| r.id != row.id)
             .take(5)
             .collect();
+        // The actor supervises this location (the queue's scope), so they may see its
+        // customer history.
+        let customer_history = match row
+            .customer_ref
+            .as_deref()
+            .and_then(domain::privacy::customer_key)
+        {
+            Some(key) => {
+                crate::privacy::history_at(store, org, row.location_id, &key, today, Some(row.id))
+                    .await?
+            }
+            None => Vec::new(),
+        };
         out.push(Waiting {
+            customer_history,
             row,
             currency,
             time_zone,
@@ -154,6 +171,11 @@ pub async fn pending_requests(
                 ),
                 from_previous_day: row.budget_date < w.today,
                 recent,
+                customer_history: w
+                    .customer_history
+                    .iter()
+                    .map(|h| crate::privacy::history_entry(h, zone, |c| label("category", c)))
+                    .collect(),
                 decision_key: crate::auth::session::new_token()[..32].to_string(),
             }
         })

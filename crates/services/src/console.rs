@@ -363,6 +363,7 @@ pub async fn review(
         status,
         min_amount: amount(&query.min, "Smallest amount")?,
         max_amount: amount(&query.max, "Largest amount")?,
+        customer_key: None,
         sort,
         limit: Some(REVIEW_LIMIT + 1),
     };

@@ -50,7 +50,7 @@ pub fn text(value: &str) -> String {
 }
 
 /// A CSV line from fields already made safe (numbers) or passed through [`text`].
-fn line(out: &mut String, fields: &[String]) {
+pub(crate) fn line(out: &mut String, fields: &[String]) {
     out.push_str(&fields.join(","));
     out.push_str("\r\n");
 }

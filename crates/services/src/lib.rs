@@ -19,6 +19,7 @@ pub mod front_line;
 pub mod improvements;
 pub mod learning;
 pub mod ledger;
+pub mod privacy;
 pub mod provisioning;
 pub mod roles;
 pub mod scope;

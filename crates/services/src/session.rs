@@ -233,6 +233,50 @@ async fn reserve(
     }
 }
 
+/// One attempt at a password or PIN, as it appears to the throttle.
+struct Attempt<'a> {
+    kind: AttemptKind,
+    keys: &'a AttemptKeys,
+    /// The organisation and person, where known (for the security log).
+    who: (Option<i64>, Option<i64>),
+    client: &'a str,
+}
+
+/// Evaluates one attempt: reserves it (refused while its subject or device is throttled),
+/// runs argon2 on `secret` against `stored`, and records the outcome. Where nothing is stored
+/// (an unknown person, no PIN set) the dummy hash is verified instead, so a failure takes the
+/// same time either way, and the answer is false. A busy hashing pool cancels the
+/// reservation: an attempt never evaluated counts neither way.
+async fn evaluate(
+    store: &Store,
+    dummy_hash: &str,
+    attempt: &Attempt<'_>,
+    secret: String,
+    stored: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<bool, SessionError> {
+    let id = reserve(
+        store,
+        attempt.kind,
+        attempt.keys,
+        attempt.who,
+        attempt.client,
+        now,
+    )
+    .await?;
+    let known = stored.is_some();
+    let hash = stored.unwrap_or_else(|| dummy_hash.to_string());
+    let verified = match password::verify(Secret::new(secret), hash).await {
+        Ok(verified) => verified && known,
+        Err(busy) => {
+            store.cancel_attempt(id).await?;
+            return Err(ServiceError::from(busy).into());
+        }
+    };
+    store.finish_attempt(id, verified).await?;
+    Ok(verified)
+}
+
 /// Appends to the security log. `who`: the organisation and person, where known.
 async fn log_event(
     store: &Store,
@@ -328,24 +372,18 @@ pub async fn sign_in(
     let who = credentials.as_ref().map_or((None, None), |c| {
         (Some(c.organisation_id), Some(c.person_id))
     });
-    let attempt = reserve(store, AttemptKind::Password, &keys, who, device.client, now).await?;
     // Unknown users cost the same argon2 work as known ones, so timing says nothing.
-    let stored = credentials
-        .as_ref()
-        .and_then(|c| c.password_hash.clone())
-        .unwrap_or_else(|| settings.dummy_hash.to_string());
-    let verified = match password::verify(Secret::new(password), stored).await {
-        Ok(verified) => verified,
-        Err(busy) => {
-            // Not evaluated: the reservation counts neither way.
-            store.cancel_attempt(attempt).await?;
-            return Err(ServiceError::from(busy).into());
-        }
+    let attempt = Attempt {
+        kind: AttemptKind::Password,
+        keys: &keys,
+        who,
+        client: device.client,
     };
+    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    let verified = evaluate(store, settings.dummy_hash, &attempt, password, stored, now).await?;
     let person = match credentials {
-        Some(c) if verified && c.active && c.password_hash.is_some() => c,
+        Some(c) if verified && c.active => c,
         _ => {
-            store.finish_attempt(attempt, false).await?;
             log_event(
                 store,
                 who,
@@ -358,7 +396,6 @@ pub async fn sign_in(
             return Err(SessionError::WrongCredentials(WRONG_CREDENTIALS));
         }
     };
-    store.finish_attempt(attempt, true).await?;
     log_event(store, who, "sign-in", &keys.subject, device.client, now).await?;
     // Rotate: the session a previous cookie named (if any) ends here.
     if let Session::Personal(row, _) | Session::TabletActing(row, _) | Session::TabletIdle(row) =
@@ -577,7 +614,6 @@ pub async fn tablet_roster(
             .unwrap_or_default(),
         acting: acting.and_then(|id| people.iter().find(|p| p.person_id == id).cloned()),
         people,
-        turn_idle_seconds: limits.tablet_turn_idle.num_seconds(),
     })
 }
 
@@ -615,19 +651,14 @@ pub async fn pin_switch(
         Some(row.organisation_id),
         credentials.as_ref().map(|c| c.person_id),
     );
-    let attempt = reserve(store, AttemptKind::Pin, &keys, who, device.client, now).await?;
-    let stored = credentials
-        .as_ref()
-        .and_then(|c| c.pin_hash.clone())
-        .unwrap_or_else(|| settings.dummy_hash.to_string());
-    let verified = match password::verify(Secret::new(pin), stored).await {
-        Ok(verified) => verified && credentials.is_some(),
-        Err(busy) => {
-            store.cancel_attempt(attempt).await?;
-            return Err(ServiceError::from(busy).into());
-        }
+    let attempt = Attempt {
+        kind: AttemptKind::Pin,
+        keys: &keys,
+        who,
+        client: device.client,
     };
-    store.finish_attempt(attempt, verified).await?;
+    let stored = credentials.as_ref().and_then(|c| c.pin_hash.clone());
+    let verified = evaluate(store, settings.dummy_hash, &attempt, pin, stored, now).await?;
     if !verified {
         log_event(store, who, "pin-failed", &keys.subject, device.client, now).await?;
         return Err(SessionError::WrongCredentials(WRONG_PIN));
@@ -760,6 +791,7 @@ pub fn needs_password(on_tablet: bool, stepped_up: bool, reach: Reach) -> bool {
 /// person and device) and answers their credentials.
 async fn confirm_password(
     store: &Store,
+    dummy_hash: &str,
     device: &Device<'_>,
     device_key: String,
     signed: &Signed,
@@ -779,16 +811,14 @@ async fn confirm_password(
         device: device_key,
     };
     let who = (Some(actor.organisation_id), Some(actor.person_id));
-    let attempt = reserve(store, AttemptKind::Password, &keys, who, device.client, now).await?;
-    let stored = credentials.password_hash.clone().unwrap_or_default();
-    let verified = match password::verify(Secret::new(password), stored).await {
-        Ok(verified) => verified && credentials.password_hash.is_some(),
-        Err(busy) => {
-            store.cancel_attempt(attempt).await?;
-            return Err(ServiceError::from(busy).into());
-        }
+    let attempt = Attempt {
+        kind: AttemptKind::Password,
+        keys: &keys,
+        who,
+        client: device.client,
     };
-    store.finish_attempt(attempt, verified).await?;
+    let stored = credentials.password_hash.clone();
+    let verified = evaluate(store, dummy_hash, &attempt, password, stored, now).await?;
     if !verified {
         log_event(
             store,
@@ -834,6 +864,7 @@ pub async fn step_up(
         .ok_or_else(|| ServiceError::Internal("an acting tablet without a turn".into()))?;
     let credentials = confirm_password(
         store,
+        settings.dummy_hash,
         device,
         format!("tablet:{}", row.id),
         &signed,
@@ -929,8 +960,16 @@ async fn change_own(
 ) -> Result<(SessionRow, Actor), SessionError> {
     let (row, signed) = personal(store, settings, device, now).await?;
     let device_key = format!("client:{}", device.client);
-    let credentials =
-        confirm_password(store, device, device_key, &signed, current_password, now).await?;
+    let credentials = confirm_password(
+        store,
+        settings.dummy_hash,
+        device,
+        device_key,
+        &signed,
+        current_password,
+        now,
+    )
+    .await?;
     let hash = password::hash(new_secret)
         .await
         .map_err(ServiceError::from)?;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{classify, dispatch, Failure, Store, StoreError};
+use super::{classify, dispatch, Failure, Store, StoreError, WritePool};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct OpenFollowUp {
@@ -24,8 +24,10 @@ impl Store {
     ) -> Result<Vec<OpenFollowUp>, StoreError> {
         Ok(dispatch!(self, pool => {
             sqlx::query_as(
-                "SELECT r.id AS recovery_id, r.category, r.description, r.customer_ref, r.follow_up_due_at AS due_at
+                "SELECT r.id AS recovery_id, r.category, COALESCE(rp.description, '') AS description, rp.customer_ref,
+                        r.follow_up_due_at AS due_at
                  FROM recoveries r
+                 LEFT JOIN recovery_personal rp ON rp.recovery_id = r.id
                  LEFT JOIN follow_up_completions c ON c.recovery_id = r.id
                  LEFT JOIN reversals v ON v.recovery_id = r.id
                  WHERE r.organisation_id = $1 AND r.person_id = $2 AND r.follow_up_due_at IS NOT NULL
@@ -50,20 +52,35 @@ impl Store {
         note: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let inserted = dispatch!(self, pool => {
-            sqlx::query(
-                "INSERT INTO follow_up_completions (organisation_id, recovery_id, completed_by, note, completed_at)
-                 SELECT $1, r.id, $3, $4, $5 FROM recoveries r
+        // The completion joins the ledger; its note is personal text and goes beside the
+        // recovery's other personal fields (docs/PRIVACY.md). Both or neither.
+        let inserted: Result<u64, sqlx::Error> = dispatch!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(
+                "INSERT INTO follow_up_completions (organisation_id, recovery_id, completed_by, completed_at)
+                 SELECT $1, r.id, $3, $4 FROM recoveries r
                  WHERE r.id = $2 AND r.organisation_id = $1 AND r.follow_up_due_at IS NOT NULL",
             )
             .bind(organisation_id)
             .bind(recovery_id)
             .bind(completed_by)
-            .bind(note)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
-            .map(|done| done.rows_affected())
+            .map(|done| done.rows_affected());
+            if let Ok(1) = done {
+                sqlx::query(
+                    "UPDATE recovery_personal SET follow_up_note = $1
+                     WHERE recovery_id = $2 AND organisation_id = $3 AND redacted_at IS NULL",
+                )
+                .bind(note)
+                .bind(recovery_id)
+                .bind(organisation_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+            done
         });
         match inserted {
             Ok(1) => Ok(()),

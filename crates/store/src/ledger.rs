@@ -406,11 +406,11 @@ impl Store {
             let day = ledger::post(day, split);
             let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
                 "INSERT INTO recoveries (organisation_id, location_id, team_id, person_id, recorded_by, budget_date,
-                     occurred_at, recorded_at, touchpoint, channel, customer_ref, category, severity, description,
-                     remedy, amount_minor, currency, reaction, cause, cause_note, follow_up_due_at,
+                     occurred_at, recorded_at, touchpoint, channel, category, severity,
+                     remedy, amount_minor, currency, reaction, cause, follow_up_due_at,
                      covered_minor, excess_minor, idempotency_key, request_hash)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                         $20, $21, $22, $23, $24, $25)
+                         $20, $21, $22)
                  RETURNING id",
             )
             .bind(request.organisation_id)
@@ -423,16 +423,13 @@ impl Store {
             .bind(now)
             .bind(&recovery.touchpoint)
             .bind(recovery.channel.as_str())
-            .bind(recovery.customer_ref.as_deref())
             .bind(&recovery.category)
             .bind(recovery.severity.as_str())
-            .bind(&recovery.description)
             .bind(recovery.remedy.as_str())
             .bind(recovery.amount_minor)
             .bind(budget.currency.code())
             .bind(recovery.reaction.as_str())
             .bind(recovery.cause.map(|c| c.as_str()))
-            .bind(recovery.cause_note.as_deref())
             .bind(recovery.follow_up_due)
             .bind(split.covered)
             .bind(split.excess)
@@ -442,6 +439,22 @@ impl Store {
             .await;
             match inserted {
                 Ok(id) => {
+                    // The personal fields, apart from the ledger (docs/PRIVACY.md).
+                    sqlx::query(
+                        "INSERT INTO recovery_personal (recovery_id, organisation_id, location_id, recorded_at,
+                             customer_ref, customer_key, description, cause_note)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(id)
+                    .bind(request.organisation_id)
+                    .bind(budget.location_id)
+                    .bind(now)
+                    .bind(recovery.customer_ref.as_deref())
+                    .bind(recovery.customer_ref.as_deref().and_then(domain::privacy::customer_key))
+                    .bind(&recovery.description)
+                    .bind(recovery.cause_note.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
                     write_budget_day!(tx, request.person_id, budget_date, &day);
                     tx.commit().await?;
                     Ok((id, day, split))

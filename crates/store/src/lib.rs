@@ -14,6 +14,7 @@ pub mod follow_ups;
 pub mod learning;
 pub mod ledger;
 pub mod organisations;
+pub mod privacy;
 pub mod queries;
 pub mod security;
 pub mod summary;
@@ -240,9 +241,13 @@ impl Store {
         };
         let failed = |e: sqlx::migrate::MigrateError| StoreError::Migration(e.to_string());
         match self {
-            Store::Sqlite(pool) => migrate_sqlite(pool, &only(&SQLITE_MIGRATIONS)).await,
-            Store::Postgres(pool) => only(&POSTGRES_MIGRATIONS).run(pool).await.map_err(failed),
+            Store::Sqlite(pool) => migrate_sqlite(pool, &only(&SQLITE_MIGRATIONS)).await?,
+            Store::Postgres(pool) => only(&POSTGRES_MIGRATIONS).run(pool).await.map_err(failed)?,
         }
+        if until >= 14 {
+            self.fill_customer_keys().await?;
+        }
+        Ok(())
     }
 
     /// The newest migration applied, for the health check and the status page.

@@ -48,6 +48,11 @@ pub struct RecoveryRow {
     pub reaction: String,
     pub cause: Option<String>,
     pub cause_note: Option<String>,
+    /// The note written when the follow-up was done (personal text, like the description).
+    pub follow_up_note: Option<String>,
+    /// When the personal fields (customer reference, description, cause note) were emptied
+    /// by retention or a data subject's erasure; `description` is then "".
+    pub redacted_at: Option<DateTime<Utc>>,
     pub follow_up_due_at: Option<DateTime<Utc>>,
     pub covered_minor: i64,
     pub excess_minor: i64,
@@ -87,14 +92,16 @@ impl RecoveryRow {
 }
 
 pub(crate) const RECOVERY_SELECT: &str = "SELECT r.id, r.person_id, p.display_name AS person_name, r.location_id, r.team_id,
-        r.budget_date, r.occurred_at, r.touchpoint, r.channel, r.customer_ref, r.category, r.severity,
-        r.description, r.remedy, r.amount_minor, r.currency, r.reaction, r.cause, r.cause_note,
+        r.budget_date, r.occurred_at, r.touchpoint, r.channel, rp.customer_ref, r.category, r.severity,
+        COALESCE(rp.description, '') AS description, r.remedy, r.amount_minor, r.currency, r.reaction,
+        r.cause, rp.cause_note, rp.follow_up_note, rp.redacted_at,
         r.follow_up_due_at, r.covered_minor, r.excess_minor,
         d.outcome, d.approved_minor, d.reason AS decision_reason, dp.display_name AS decided_by_name,
         v.reason AS reversal_reason, vp.display_name AS reversed_by_name,
         s.verdict AS spot_verdict, s.note AS spot_note, sp.display_name AS spot_checked_by_name
     FROM recoveries r
     JOIN people p ON p.id = r.person_id
+    LEFT JOIN recovery_personal rp ON rp.recovery_id = r.id
     LEFT JOIN approval_decisions d ON d.recovery_id = r.id
     LEFT JOIN people dp ON dp.id = d.decided_by
     LEFT JOIN reversals v ON v.recovery_id = r.id
@@ -135,6 +142,8 @@ pub struct RecoveryFilter {
     /// Inclusive bounds on the recovery's full amount, in minor units.
     pub min_amount: Option<i64>,
     pub max_amount: Option<i64>,
+    /// Only recoveries naming this customer (a `domain::privacy::customer_key`).
+    pub customer_key: Option<String>,
     pub sort: ReviewSort,
     pub limit: Option<i64>,
 }
@@ -264,7 +273,8 @@ impl Store {
                AND ($10 IS NULL OR r.remedy = $10)
                AND ($11 IS NULL OR {STATUS_SQL} = $11)
                AND ($12 IS NULL OR r.amount_minor >= $12)
-               AND ($13 IS NULL OR r.amount_minor <= $13){scope}
+               AND ($13 IS NULL OR r.amount_minor <= $13)
+               AND ($14 IS NULL OR rp.customer_key = $14){scope}
              ORDER BY {order}
              LIMIT $9"
         );
@@ -283,6 +293,7 @@ impl Store {
                 .bind(filter.status.map(|s| s.as_str()))
                 .bind(filter.min_amount)
                 .bind(filter.max_amount)
+                .bind(filter.customer_key.as_deref())
                 .fetch_all(pool)
                 .await?
         }))

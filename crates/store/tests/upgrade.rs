@@ -144,3 +144,167 @@ async fn usernames_become_unique_per_organisation_on_sqlite() {
 async fn usernames_become_unique_per_organisation_on_postgres() {
     usernames_become_unique_per_organisation(Kind::Postgres).await;
 }
+
+/// 0014: a recovery's customer reference and free text move out of the ledger into
+/// `recovery_personal`, the follow-up note with them; references get their comparison key.
+/// Everything saved before must read the same after, and be findable by customer.
+async fn personal_fields_move_apart_and_stay_readable(kind: Kind) {
+    let database = TestDatabase::create(kind).await;
+    let store = Store::connect(&database.url, &PoolSettings::default())
+        .await
+        .expect("connect");
+    store.migrate_until(13).await.expect("migrate to 0013");
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let zone = parse_time_zone("Europe/Lisbon").unwrap();
+    let eur = Currency::parse("EUR").unwrap();
+    let org = store
+        .create_organisation(
+            &NewOrganisation {
+                name: "Before",
+                slug: "before",
+                industry: Industry::Hotel,
+                currency: eur,
+                time_zone: zone,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let location = store
+        .create_location(org.id, "Lisbon", zone, eur, now)
+        .await
+        .unwrap();
+    let ana = store
+        .create_person(
+            &NewPerson {
+                organisation_id: org.id,
+                location_id: location.id,
+                team_id: None,
+                display_name: "Ana",
+                username: "ana",
+                email: None,
+                password_hash: None,
+                pin_hash: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    // Rows as the store wrote them before 0014: the personal fields on the recovery and the
+    // note on the completion.
+    let day = now.date_naive();
+    macro_rules! old_rows {
+        ($pool:expr) => {{
+            sqlx::query(
+                "INSERT INTO budget_days (person_id, budget_date, organisation_id, location_id, currency,
+                     allowance_minor, spent_minor)
+                 VALUES ($1, $2, $3, $4, 'EUR', 5000, 1200)",
+            )
+            .bind(ana.id)
+            .bind(day)
+            .bind(org.id)
+            .bind(location.id)
+            .execute($pool)
+            .await
+            .unwrap();
+            let mut ids = Vec::new();
+            for (key, reference, note) in [
+                ("k1", Some(" Room 807 "), Some("Kept the late checkout")),
+                ("k2", None, None),
+            ] {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO recoveries (organisation_id, location_id, person_id, recorded_by, budget_date,
+                         occurred_at, recorded_at, touchpoint, channel, customer_ref, category, severity,
+                         description, remedy, amount_minor, currency, reaction, cause, cause_note,
+                         follow_up_due_at, covered_minor, excess_minor, idempotency_key, request_hash)
+                     VALUES ($1, $2, $3, $3, $4, $5, $5, 'front-desk', 'in-person', $6, 'noise', 'low',
+                         $7, 'complimentary-item', 600, 'EUR', 'satisfied', NULL, $8, $9, 600, 0, $10, 'h')
+                     RETURNING id",
+                )
+                .bind(org.id)
+                .bind(location.id)
+                .bind(ana.id)
+                .bind(day)
+                .bind(now)
+                .bind(reference)
+                .bind(format!("Story {key}"))
+                .bind(note.map(|_| "Cause noted"))
+                .bind(note.map(|_| now))
+                .bind(key)
+                .fetch_one($pool)
+                .await
+                .unwrap();
+                if let Some(note) = note {
+                    sqlx::query(
+                        "INSERT INTO follow_up_completions (organisation_id, recovery_id, completed_by, note, completed_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(org.id)
+                    .bind(id)
+                    .bind(ana.id)
+                    .bind(note)
+                    .bind(now)
+                    .execute($pool)
+                    .await
+                    .unwrap();
+                }
+                ids.push(id);
+            }
+            ids
+        }};
+    }
+    let ids = match &store {
+        Store::Sqlite(pool) => old_rows!(pool),
+        Store::Postgres(pool) => old_rows!(pool),
+    };
+
+    store.migrate().await.expect("migrate to the latest");
+    let first = store.recovery(org.id, ids[0]).await.unwrap();
+    assert_eq!(
+        (
+            first.customer_ref.as_deref(),
+            first.description.as_str(),
+            first.cause_note.as_deref(),
+            first.follow_up_note.as_deref(),
+            first.redacted_at,
+            first.amount_minor,
+        ),
+        (
+            Some(" Room 807 "),
+            "Story k1",
+            Some("Cause noted"),
+            Some("Kept the late checkout"),
+            None,
+            600
+        )
+    );
+    let second = store.recovery(org.id, ids[1]).await.unwrap();
+    assert_eq!(
+        (second.customer_ref, second.description.as_str()),
+        (None, "Story k2")
+    );
+    // The copied reference is found as any reference is.
+    let found = store
+        .recoveries(
+            org.id,
+            &store::queries::RecoveryFilter {
+                customer_key: Some("room807".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert_eq!(store.retention_days(org.id).await.unwrap(), 400);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn personal_fields_move_apart_on_sqlite() {
+    personal_fields_move_apart_and_stay_readable(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn personal_fields_move_apart_on_postgres() {
+    personal_fields_move_apart_and_stay_readable(Kind::Postgres).await;
+}

@@ -25,6 +25,8 @@ pub struct PendingRequest {
     pub from_previous_day: bool,
     /// The person's last few recoveries: "Tue 17 Nov · Noise · 10.00 · posted".
     pub recent: Vec<String>,
+    /// The customer's other recent recoveries at this location, newest first.
+    pub customer_history: Vec<crate::privacy::HistoryEntry>,
     /// A fresh idempotency key for deciding on this request from this page.
     pub decision_key: String,
 }

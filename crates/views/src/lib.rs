@@ -6,6 +6,7 @@ pub mod admin;
 pub mod approvals;
 pub mod console;
 pub mod improvements;
+pub mod privacy;
 pub mod recoveries;
 pub mod session;
 pub mod status;

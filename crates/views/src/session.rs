@@ -30,8 +30,6 @@ pub struct Roster {
     pub location_name: String,
     pub people: Vec<RosterEntry>,
     pub acting: Option<RosterEntry>,
-    /// Seconds of inactivity after which the tablet returns to the picker.
-    pub turn_idle_seconds: i64,
 }
 
 /// One person on a shared tablet's picker.

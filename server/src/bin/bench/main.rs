@@ -670,8 +670,8 @@ async fn seed(store: &Store, shape: Shape) -> Result<Seeded> {
                     let mut tx = $pool.begin().await?;
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO recoveries (organisation_id, location_id, team_id, person_id, recorded_by,
-                            budget_date, occurred_at, recorded_at, touchpoint, channel, customer_ref, category,
-                            severity, description, remedy, amount_minor, currency, reaction, cause, cause_note,
+                            budget_date, occurred_at, recorded_at, touchpoint, channel, category,
+                            severity, remedy, amount_minor, currency, reaction, cause,
                             follow_up_due_at, covered_minor, excess_minor, idempotency_key, request_hash) ",
                     );
                     q.push_values(chunk.iter().zip(&keys), |mut b, (d, key)| {
@@ -686,16 +686,13 @@ async fn seed(store: &Store, shape: Shape) -> Result<Seeded> {
                             .push_bind(d.at + Span::minutes(2))
                             .push_bind(d.touchpoint)
                             .push_bind(d.channel)
-                            .push_bind(None::<String>)
                             .push_bind(d.category)
                             .push_bind(d.severity)
-                            .push_bind("Seeded recovery for the benchmark")
                             .push_bind(if d.amount == 0 { "fix-or-apology" } else { "complimentary-item" })
                             .push_bind(d.amount)
                             .push_bind("EUR")
                             .push_bind(d.reaction)
                             .push_bind(if d.amount % 3 == 0 { Some("process") } else { None })
-                            .push_bind(None::<String>)
                             .push_bind(d.follow_up)
                             .push_bind(d.covered)
                             .push_bind(d.excess)
@@ -706,6 +703,19 @@ async fn seed(store: &Store, shape: Shape) -> Result<Seeded> {
                     let ids: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
                     let ids: HashMap<String, i64> = ids.into_iter().map(|(id, k)| (k, id)).collect();
                     let of = |key: &String| ids[key];
+                    // Each recovery's personal fields, as the store writes them.
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO recovery_personal (recovery_id, organisation_id, location_id, recorded_at,
+                            description) ",
+                    );
+                    q.push_values(chunk.iter().zip(&keys), |mut b, (d, key)| {
+                        b.push_bind(of(key))
+                            .push_bind(org)
+                            .push_bind(people[d.person].location_id)
+                            .push_bind(d.at + Span::minutes(2))
+                            .push_bind("Seeded recovery for the benchmark");
+                    });
+                    q.build().execute(&mut *tx).await?;
                     let decided: Vec<(&Draft, &String)> =
                         chunk.iter().zip(&keys).filter(|(d, _)| d.decision.is_some()).collect();
                     if !decided.is_empty() {
