@@ -2970,8 +2970,33 @@ async fn an_erased_reference_is_nowhere_in_the_database(db: Arc<TestDatabase>) {
             .map(|(t, c, v)| format!("{t}.{c} = {v}"))
             .collect()
     };
+    // June is published by leadership (the stories retell what went wrong).
+    f.store
+        .grant_role(f.organisation_id, f.supervisor, Role::Leader, None, at(8))
+        .await
+        .unwrap();
+    let leader = app::services::Actor::load(&f.store, f.organisation_id, f.supervisor)
+        .await
+        .unwrap()
+        .unwrap();
+    let july = Utc.with_ymd_and_hms(2026, 7, 2, 9, 0, 0).unwrap();
+    app::summary::publish(&f.store, &leader, july, "2026-06", "all")
+        .await
+        .unwrap();
+    let june = || async {
+        serde_json::to_string(
+            &app::summary::view(&f.store, &leader, july, "2026-06", "all")
+                .await
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert!(
+        june().await.contains("Xylophone practice"),
+        "the story is told"
+    );
     let texts = every_text(&f.store).await;
-    // The reference, its key, the description and both notes.
+    // The reference, its key, the description and both notes — and not the frozen month.
     assert_eq!(
         mentions(&texts, "xylo").len(),
         5,
@@ -2994,6 +3019,10 @@ async fn an_erased_reference_is_nowhere_in_the_database(db: Arc<TestDatabase>) {
     assert_eq!(mentions(&texts, "xylo"), Vec::<String>::new());
     // The scan does see what was not erased.
     assert_eq!(mentions(&texts, "suite kept").len(), 1);
+    // The published month still tells the story, without what was erased.
+    let page = june().await;
+    assert!(!page.to_lowercase().contains("xylo"), "{page}");
+    assert!(page.contains("published"), "{page}");
     // The ledger row is whole.
     let row = f
         .store

@@ -194,6 +194,33 @@ test.describe('the front-line tablet', () => {
     await expect(page.getByTestId('my-log').getByText(`Outbox test ${stamp}: second`)).toHaveCount(1);
   });
 
+  test("a customer's earlier recoveries here appear after their room is typed", async ({ page }) => {
+    // A room nobody has used: its history is only what this test logs.
+    const room = `Room ${Date.now() % 10_000_000}`;
+    const reference = page.getByLabel('Customer reference (room, table, order)');
+    await tabletTurn(page, 'Carla Novak');
+    await page.getByRole('link', { name: 'Log a recovery' }).click();
+    await hydrated(page);
+    await page.getByText('More details').click();
+    await reference.fill(room);
+    await reference.press('Tab');
+    await expect(page.getByTestId('customer-history')).toHaveCount(0);
+    await logFix(page, 'History test: no towels after housekeeping');
+    await expect(page.getByTestId('outcome')).toHaveText(/Posted/);
+
+    // The guest is back: typed another way, the same room shows what happened before.
+    await reference.fill(room.toUpperCase().replace(' ', '  '));
+    await reference.press('Tab');
+    const history = page.getByTestId('customer-history');
+    await expect(history).toContainText('1 earlier recovery for this customer here in the last 14 days');
+    await expect(history).toContainText('no towels after housekeeping');
+    await expect(history).toContainText('Fix or apology only');
+    // Another room has none.
+    await reference.fill(`${room}9`);
+    await reference.press('Tab');
+    await expect(page.getByTestId('customer-history')).toHaveCount(0);
+  });
+
   test('a page that polls does not keep a turn: /approvals left open returns to the picker', async ({ page }) => {
     test.setTimeout(idleSeconds * 1000 + 120_000);
     await signIn(page, 'supervisor.lisbon');

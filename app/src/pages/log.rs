@@ -349,15 +349,15 @@ fn NeedsAttention(counts: outbox::OutboxCounts) -> impl IntoView {
 /// is left). Nothing while offline or when there are none.
 #[component]
 fn ReferenceHistory(reference: RwSignal<String>) -> impl IntoView {
-    let history = LocalResource::new(move || {
-        let reference = reference.get();
-        async move {
+    let history = Resource::new(
+        move || reference.get(),
+        |reference| async move {
             if reference.trim().is_empty() {
                 return Vec::new();
             }
             customer_history(reference).await.unwrap_or_default()
-        }
-    });
+        },
+    );
     view! {
         <div class="history-slot" aria-live="polite">
             {move || history.get().map(|entries| view! { <CustomerHistory entries/> })}

@@ -63,9 +63,19 @@ pub async fn view(
     let (summary, publication, corrections, late_entries) = match published {
         None => (live, None, Vec::new(), Vec::new()),
         Some(row) => {
-            let frozen: Summary = serde_json::from_str(&row.snapshot).map_err(|_| {
+            let mut frozen: Summary = serde_json::from_str(&row.snapshot).map_err(|_| {
                 ServiceError::Internal("a published summary's snapshot cannot be read".into())
             })?;
+            // A story's note is what staff wrote: personal text, never frozen
+            // (docs/PRIVACY.md). It is read as it stands now, so an erased or expired note
+            // is gone from the published month too.
+            for story in &mut frozen.stories {
+                story.note = match store.recovery(org, story.recovery_id).await {
+                    Ok(row) => row.description,
+                    Err(store::StoreError::NotFound(_)) => String::new(),
+                    Err(other) => return Err(other.into()),
+                };
+            }
             let changed = corrections(&frozen, &live);
             let late = store
                 .late_entries(
@@ -221,7 +231,11 @@ pub async fn publish(
             month.label()
         )));
     }
-    let summary = compute(store, org, location_id, month, now).await?;
+    let mut summary = compute(store, org, location_id, month, now).await?;
+    // Figures are frozen; personal text is not (see `view`).
+    for story in &mut summary.stories {
+        story.note.clear();
+    }
     let snapshot = serde_json::to_string(&summary)
         .map_err(|_| ServiceError::Internal("a summary cannot be written as JSON".into()))?;
     store

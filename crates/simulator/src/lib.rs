@@ -134,6 +134,9 @@ pub enum Action {
         location: Option<Pick>,
         grant: bool,
     },
+    /// A customer's request: erase the personal data of every recovery naming a room
+    /// (`room % ROOMS`), as the actor (an admin within their scope, or refused).
+    EraseCustomer { actor: Pick, room: u8 },
     /// Someone of a tablet's location enters their PIN; the running turn ends.
     TakeTurn { tablet: Pick, person: Pick },
     /// "Done — back to the picker" on a tablet.
@@ -298,6 +301,10 @@ pub fn generate(seed: u64, steps: usize) -> Vec<Action> {
                 extra: amount_text(&mut rng),
                 days: rng.gen_range(-2..5),
             },
+            92..=93 => Action::EraseCustomer {
+                actor: rng.gen(),
+                room: rng.gen(),
+            },
             100..=129 => Action::Read {
                 actor: rng.gen(),
                 view: rng.gen_range(0..views::VIEWS),
@@ -398,6 +405,17 @@ struct World {
     tablets: Vec<tablets::Tablet>,
     turns: Vec<tablets::Turn>,
     sent: Vec<tablets::Sent>,
+    /// Recoveries whose personal data was erased on a customer's request.
+    erased: std::collections::HashSet<i64>,
+}
+
+/// The customer references simulated recoveries name: few, so that the same room turns up
+/// at every location of both organisations.
+pub(crate) const ROOMS: u8 = 4;
+
+/// The customer reference of room `n`.
+pub(crate) fn room(n: u64) -> String {
+    format!("Room {}", n % u64::from(ROOMS) + 1)
 }
 
 const PLACES: [(&str, &str, &str); 4] = [
@@ -438,6 +456,7 @@ async fn build_world(store: &Store, seed: u64, attempt: u32) -> Result<World, St
         tablets: Vec::new(),
         turns: Vec::new(),
         sent: Vec::new(),
+        erased: std::collections::HashSet::new(),
     };
     for letter in ["a", "b"] {
         let slug = format!("sim-{seed}-{attempt}-{letter}");
@@ -774,6 +793,7 @@ async fn execute(
                 amount: amount.clone(),
                 reaction: "satisfied".into(),
                 description: format!("simulated at {now}"),
+                customer_ref: room(*minutes_ago as u64),
                 ..RecoveryForm::default()
             };
             let mine: Vec<&Acknowledged> = world
@@ -1037,6 +1057,70 @@ async fn execute(
                     Ok(Some(true))
                 }
                 Err(error) => service_refusal(&error).map(|()| Some(false)),
+            }
+        }
+        Action::EraseCustomer { actor, room } => {
+            let Some((someone, actor)) = load_actor(store, world, *actor).await? else {
+                return Ok(None);
+            };
+            let held = grants(store, &someone).await?;
+            let reference = crate::room(u64::from(*room));
+            let key = domain::privacy::customer_key(&reference);
+            // What the erasure may empty: the organisation's recoveries naming the room, at
+            // the locations where the actor is an admin, not erased before.
+            let expected: Vec<i64> = world
+                .acknowledged
+                .iter()
+                .filter(|a| {
+                    a.organisation_id == someone.organisation_id
+                        && holds_at(&held, Role::Admin, world.people[a.person].location_id)
+                        && domain::privacy::customer_key(&a.form.customer_ref) == key
+                        && !world.erased.contains(&a.recovery_id)
+                })
+                .map(|a| a.recovery_id)
+                .collect();
+            match services::privacy::erase_subject(
+                store,
+                &actor,
+                &reference,
+                None,
+                None,
+                "Simulated request",
+                now,
+            )
+            .await
+            {
+                Ok(erased) => {
+                    if erased != expected.len() as i64 {
+                        return Err(format!(
+                            "an erasure emptied {erased} recoveries naming {reference}; person {} with grants {held:?} may erase exactly {expected:?}",
+                            someone.person_id
+                        ));
+                    }
+                    for id in &expected {
+                        let row = store
+                            .recovery(someone.organisation_id, *id)
+                            .await
+                            .map_err(|e| format!("internal error reading recovery {id}: {e}"))?;
+                        if row.customer_ref.is_some() || !row.description.is_empty() {
+                            return Err(format!(
+                                "recovery {id} kept personal data after its erasure"
+                            ));
+                        }
+                    }
+                    world.erased.extend(expected);
+                    Ok(Some(true))
+                }
+                Err(error) => {
+                    if !held.iter().any(|g| g.role >= Role::Admin) {
+                        service_refusal(&error).map(|()| Some(false))
+                    } else {
+                        Err(format!(
+                            "an admin's erasure was refused: person {} with grants {held:?}: {error}",
+                            someone.person_id
+                        ))
+                    }
+                }
             }
         }
         Action::ReadQueue { actor } => {

@@ -29,10 +29,12 @@ enum Reach {
     OrganisationWide(Role),
     /// Only what the reader did (their own decisions): any recovery of the organisation.
     Organisation,
+    /// Recoveries at the reader's own location (a customer's history on the tablet).
+    Home,
 }
 
 /// The views a `Read` action picks from.
-pub(crate) const VIEWS: u8 = 14;
+pub(crate) const VIEWS: u8 = 17;
 
 /// Reads view number `view % VIEWS` as `someone`; checks what it shows.
 pub(crate) async fn read(
@@ -198,6 +200,60 @@ pub(crate) async fn read(
                 }
             }
         }
+        14 => shown!(
+            services::privacy::customer_history(
+                store,
+                actor,
+                &crate::room(place.unwrap_or(0)),
+                now
+            )
+            .await,
+            Reach::Home,
+            "customer history"
+        )
+        .is_some(),
+        15 => shown!(
+            services::privacy::find_subject(
+                store,
+                actor,
+                &crate::room(place.unwrap_or(0)),
+                None,
+                None
+            )
+            .await,
+            Reach::Role(Role::Admin),
+            "customer's recoveries"
+        )
+        .is_some(),
+        16 => {
+            let export = services::privacy::export_subject(
+                store,
+                actor,
+                &crate::room(place.unwrap_or(0)),
+                None,
+                None,
+                services::privacy::SubjectFormat::Csv,
+                now,
+            )
+            .await;
+            match export {
+                Ok((_, _, csv)) => {
+                    check_shown(
+                        world,
+                        someone,
+                        &held,
+                        Reach::Role(Role::Admin),
+                        &csv,
+                        "customer export",
+                    )?;
+                    true
+                }
+                Err(error) => {
+                    service_refusal(&error)?;
+                    false
+                }
+            }
+        }
         12 => shown!(
             services::admin::overview(store, actor, now).await,
             Reach::Organisation,
@@ -278,6 +334,7 @@ fn check_shown(
             Reach::Location(role, id) => owner.location_id == id && holds_at(held, role, id),
             Reach::OrganisationWide(role) => holds_org_wide(held, role),
             Reach::Organisation => true,
+            Reach::Home => owner.location_id == someone.location_id,
         };
         if !allowed {
             return Err(format!(

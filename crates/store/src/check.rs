@@ -20,7 +20,9 @@ impl Store {
     /// * nothing covered (posted without a supervisor) on a day that had closed when it was
     ///   recorded;
     /// * every decision, reversal and check is made by someone of the recovery's organisation,
-    ///   and every role grant's location belongs to the person's organisation.
+    ///   and every role grant's location belongs to the person's organisation;
+    /// * every recovery has its personal row (docs/PRIVACY.md), of the same organisation and
+    ///   location.
     pub async fn ledger_violations(
         &self,
         organisation_ids: &[i64],
@@ -32,7 +34,7 @@ impl Store {
             format!("({})", ids.join(", "))
         };
         let mut out = Vec::new();
-        let checks: [(&str, String); 6] = [
+        let checks: [(&str, String); 7] = [
             (
                 "spent differs from the covered parts not reversed",
                 format!(
@@ -105,6 +107,17 @@ impl Store {
                        LEFT JOIN locations l ON l.id = g.location_id AND l.organisation_id IN {orgs}
                       WHERE g.organisation_id IN {orgs} AND g.location_id IS NOT NULL
                         AND (l.id IS NULL OR l.organisation_id <> g.organisation_id)"
+                ),
+            ),
+            (
+                "personal data is not beside its recovery",
+                format!(
+                    "SELECT 'recovery ' || r.id, r.organisation_id, COALESCE(rp.organisation_id, -1)
+                       FROM recoveries r
+                       LEFT JOIN recovery_personal rp ON rp.recovery_id = r.id
+                      WHERE r.organisation_id IN {orgs}
+                        AND (rp.recovery_id IS NULL OR rp.organisation_id <> r.organisation_id
+                             OR rp.location_id <> r.location_id)"
                 ),
             ),
         ];

@@ -11,6 +11,7 @@ mod front_line;
 mod fuzz;
 mod helpers;
 mod learning_scope;
+mod privacy;
 mod role_matrix;
 mod rules;
 mod summary;

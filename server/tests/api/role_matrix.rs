@@ -153,6 +153,9 @@ fn expected(endpoint: &str, who: Who) -> u16 {
         ("set-up-tablet", Staff) => 403,
         ("set-up-tablet", OtherOrgAdmin) => 404,
         ("set-up-tablet", _) => OK,
+        // A customer's history at one's own location: everyone signed in.
+        ("customer-history", Anonymous) => 401,
+        ("customer-history", _) => OK,
         // Administration: admins only; organisation A's ids are not found from organisation B.
         (_, Anonymous) => 401,
         (_, Admin) => OK,
@@ -165,6 +168,10 @@ fn expected(endpoint: &str, who: Who) -> u16 {
             | "admin/add-location"
             | "admin/add-taxonomy"
             | "admin/set-taxonomy-active"
+            | "admin/privacy"
+            | "admin/privacy/find"
+            | "admin/privacy/erase"
+            | "admin/privacy/retention"
             | "improvements/thresholds",
             OtherOrgAdmin,
         ) => OK,
@@ -397,6 +404,22 @@ async fn matrix(kind: Db) {
             ("pin-switch", vec![("person_id", &extra), ("pin", "2468")]),
             ("admin/overview", vec![]),
             ("admin/audit", vec![]),
+            ("customer-history", vec![("reference", "Room 1")]),
+            ("admin/privacy", vec![]),
+            (
+                "admin/privacy/find",
+                vec![("reference", "Room 1"), ("from", ""), ("to", "")],
+            ),
+            ("admin/privacy/retention", vec![("days", "400")]),
+            (
+                "admin/privacy/erase",
+                vec![
+                    ("reference", "Room nobody"),
+                    ("from", ""),
+                    ("to", ""),
+                    ("reason", "Matrix request"),
+                ],
+            ),
             (
                 "admin/add-person",
                 vec![
@@ -511,7 +534,10 @@ async fn matrix(kind: Db) {
                 && !matches!(who, Who::Anonymous | Who::OtherOrgAdmin)
                 && (endpoint.starts_with("admin/")
                     || matches!(*endpoint, "console/reverse" | "improvements/thresholds"))
-                && !matches!(*endpoint, "admin/overview" | "admin/audit")
+                && !matches!(
+                    *endpoint,
+                    "admin/overview" | "admin/audit" | "admin/privacy" | "admin/privacy/find"
+                )
             {
                 audited_changes += 1;
             }
