@@ -1,6 +1,7 @@
 //! The Goodwill server: configuration, router, telemetry and the command-line operations.
 //! `Application::build` binds the listener (port 0 in tests) and returns the bound port.
 
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod export;

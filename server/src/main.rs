@@ -41,6 +41,22 @@ enum Command {
         #[arg(long, default_value_t = 90)]
         days: u32,
     },
+    /// Write a consistent copy of the SQLite database to a new file while the app serves.
+    /// (PostgreSQL: use pg_dump; see README.)
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put an SQLite backup in place of the database (stop the app servers first). The
+    /// backup is verified before anything changes; the database it replaces is kept beside it.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
+    /// Check the whole database: integrity, and every invariant of the ledger for every
+    /// organisation. Exits non-zero naming what disagrees.
+    Verify,
     /// Create an organisation and its first location.
     CreateOrg {
         #[arg(long)]
@@ -120,6 +136,47 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&config).await?;
             store.migrate().await?;
             println!("Migrations applied ({}).", store.backend().as_str());
+        }
+        Command::Backup { to } => {
+            let store = open(&config).await?;
+            store
+                .backup_into(&to)
+                .await
+                .with_context(|| format!("backing up to {}", to.display()))?;
+            println!("Backed up to {}.", to.display());
+        }
+        Command::Restore { from } => {
+            let stamp = now.format("%Y%m%d-%H%M%S").to_string();
+            let restored = server::backup::restore(&from, &config.database_url, &stamp).await?;
+            println!(
+                "Restored {} ({} organisations, {} recoveries; every invariant holds).",
+                from.display(),
+                restored.organisations,
+                restored.recoveries
+            );
+            if let Some(previous) = restored.previous {
+                println!(
+                    "The database it replaced is kept at {}.",
+                    previous.display()
+                );
+            }
+        }
+        Command::Verify => {
+            let store = open(&config).await?;
+            let problems = store.verify().await?;
+            if problems.is_empty() {
+                println!(
+                    "Verified: {} organisations, {} recoveries; every invariant holds.",
+                    store.organisation_ids().await?.len(),
+                    store.recovery_count().await?
+                );
+            } else {
+                for problem in &problems {
+                    println!("{problem}");
+                }
+                eprintln!("{} problems found.", problems.len());
+                std::process::exit(1);
+            }
         }
         Command::SeedDemo { seed, days } => {
             server::config::demo_allowed(config.production)?;

@@ -13,6 +13,7 @@ pub mod console;
 pub mod follow_ups;
 pub mod learning;
 pub mod ledger;
+pub mod maintenance;
 pub mod organisations;
 pub mod privacy;
 pub mod queries;

@@ -3,6 +3,7 @@
 
 mod approvals;
 mod auth;
+mod backup;
 mod basics;
 mod console;
 mod edges;
