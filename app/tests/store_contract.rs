@@ -981,6 +981,45 @@ async fn allowance_follows_policy_precedence_and_boosts(db: Arc<TestDatabase>) {
         .await
         .unwrap();
     assert_eq!(tomorrow.allowance_minor, 3_000);
+
+    // The approval queue reads several people's budgets at once: the same figures as one by
+    // one, across people, dates (a boost on one of them) and spend.
+    f.store
+        .record_recovery(&f.record(f.staff, "spent", 1_200), now)
+        .await
+        .unwrap();
+    f.store
+        .record_recovery(&f.record(f.supervisor, "over", 9_500), now)
+        .await
+        .unwrap();
+    let wanted = [
+        (f.staff, date(2026, 6, 10)),
+        (f.staff, date(2026, 6, 11)),
+        (f.colleague, date(2026, 6, 10)),
+        (f.supervisor, date(2026, 6, 10)),
+        (f.supervisor, date(2026, 6, 9)),
+    ];
+    let batch = f
+        .store
+        .budget_views(f.organisation_id, &wanted)
+        .await
+        .unwrap();
+    assert_eq!(batch.len(), wanted.len());
+    for (person, day) in wanted {
+        let one = f
+            .store
+            .budget_view(f.organisation_id, person, Some(day), now)
+            .await
+            .unwrap();
+        assert_eq!(batch[&(person, day)], one, "person {person} on {day}");
+    }
+    // Another organisation's person is not found through this one.
+    let other = other_organisation(&f).await;
+    assert!(f
+        .store
+        .budget_views(other.id, &[(f.staff, date(2026, 6, 10))])
+        .await
+        .is_err());
 }
 
 async fn the_review_queries_see_the_right_recoveries(db: Arc<TestDatabase>) {
@@ -3131,9 +3170,9 @@ async fn customer_history_and_requests_stay_within_their_locations(db: Arc<TestD
         let queue = approvals::pending_requests(&f.store, &actor(supervisor).await, now)
             .await
             .unwrap();
-        assert_eq!(queue.len(), 1);
-        assert_eq!(queue[0].recovery_id, ids[request]);
-        assert_eq!(stories(&queue[0].customer_history), vec![other]);
+        assert_eq!((queue.requests.len(), queue.waiting), (1, 1));
+        assert_eq!(queue.requests[0].recovery_id, ids[request]);
+        assert_eq!(stories(&queue.requests[0].customer_history), vec![other]);
     }
 
     // Porto's admin answers a request at Porto: finds and erases Porto's recoveries only.

@@ -7,14 +7,13 @@ use leptos::prelude::*;
 
 use super::error::ApiError;
 
-pub use views::approvals::PendingRequest;
+pub use views::approvals::{PendingRequest, QueuePage};
 
-/// Requests waiting for a decision in the caller's locations, oldest first. `refresh`: the
+/// The oldest requests waiting for a decision in the caller's locations (a page of them) and
+/// how many wait in all. `refresh`: the
 /// page asks by itself (a poll or a live nudge), which does not keep a tablet turn alive.
 #[server(endpoint = "approvals/queue")]
-pub async fn approval_queue(
-    #[server(default)] refresh: bool,
-) -> Result<Vec<PendingRequest>, ApiError> {
+pub async fn approval_queue(#[server(default)] refresh: bool) -> Result<QueuePage, ApiError> {
     let (request, caller) = crate::api::caller::caller_for_approvals(refresh).await?;
     Ok(crate::services::approvals::pending_requests(
         &request.state.store,

@@ -56,8 +56,19 @@ pub fn ApprovalsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match queue.await {
                     Err(error) => view! { <section class="card"><p class="error" role="alert" data-testid="refused">{error.to_string()}</p></section> }.into_any(),
-                    Ok(requests) if requests.is_empty() => view! { <section class="card"><p data-testid="queue-empty">"Nothing waiting."</p></section> }.into_any(),
-                    Ok(requests) => requests.into_iter().map(|r| view! { <Request r resolve/> }).collect_view().into_any(),
+                    Ok(queue) if queue.requests.is_empty() => view! { <section class="card"><p data-testid="queue-empty">"Nothing waiting."</p></section> }.into_any(),
+                    Ok(queue) => {
+                        let shown = queue.requests.len() as i64;
+                        let more = (queue.waiting > shown).then(|| view! {
+                            <p class="muted" data-testid="queue-more">
+                                {format!("The {shown} oldest of {} waiting: as these are decided, the next ones move up.", queue.waiting)}
+                            </p>
+                        });
+                        view! {
+                            {more}
+                            {queue.requests.into_iter().map(|r| view! { <Request r resolve/> }).collect_view()}
+                        }.into_any()
+                    }
                 }
             })}
         </Suspense>

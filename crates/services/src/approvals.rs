@@ -10,10 +10,10 @@ use domain::{
     org::Role,
 };
 use store::{
-    queries::{BudgetView, RecoveryFilter, RecoveryRow},
+    queries::{BudgetView, RecoveryRow},
     Store,
 };
-use views::approvals::PendingRequest;
+use views::approvals::{PendingRequest, QueuePage};
 
 use crate::{
     events::LedgerEvents,
@@ -38,70 +38,127 @@ pub struct Waiting {
     pub customer_history: Vec<RecoveryRow>,
 }
 
-/// Requests waiting in the actor's supervision, oldest first.
+/// How many requests one page of the queue shows: the oldest first, so the page is worked
+/// from the top and the next ones move up as these are decided.
+pub const PAGE: i64 = 50;
+
+/// One page of the queue and how many wait in all.
+#[derive(Clone, Debug)]
+pub struct Queue {
+    pub waiting: Vec<Waiting>,
+    pub total: i64,
+}
+
+/// The oldest [`PAGE`] requests waiting in the actor's supervision, each with its context. A
+/// fixed number of statements whatever the page holds (see `store::queue`): nothing is read
+/// per request.
 #[tracing::instrument(name = "approvals::queue", skip_all, fields(organisation = actor.organisation_id, actor = actor.person_id))]
 pub async fn queue(
     store: &Store,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<Vec<Waiting>, ServiceError> {
+) -> Result<Queue, ServiceError> {
     let org = actor.organisation_id;
     let scope = actor.scope(Role::Supervisor)?;
-    let rows = store.pending_in_scope(org, scope.as_deref()).await?;
+    let (rows, total) = store.pending_page(org, scope.as_deref(), PAGE).await?;
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Queue {
+            waiting: Vec::new(),
+            total,
+        });
     }
     let locations = store.locations(org).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
+    // Each request's location: its time zone and today's date there.
+    let mut places = Vec::with_capacity(rows.len());
+    for row in &rows {
         let location = locations
             .iter()
             .find(|l| l.id == row.location_id)
             .ok_or(ServiceError::NotFound("location"))?;
-        let time_zone = location.time_zone;
-        let currency = row.currency;
-        let today = local_date(now, time_zone);
-        let budget = store
-            .budget_view(org, row.person_id, Some(today), now)
-            .await?;
-        let recent = store
-            .recoveries(
-                org,
-                &RecoveryFilter {
-                    person_id: Some(row.person_id),
-                    limit: Some(6),
-                    ..Default::default()
-                },
-            )
-            .await?
+        places.push((location.time_zone, local_date(now, location.time_zone)));
+    }
+    let wanted: Vec<(i64, NaiveDate)> = rows
+        .iter()
+        .zip(&places)
+        .map(|(row, (_, today))| (row.person_id, *today))
+        .collect();
+    let budgets = store.budget_views(org, &wanted).await?;
+    let mut people: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
+    people.sort_unstable();
+    people.dedup();
+    let mut recent = store.recent_by_person(org, &people, 6).await?;
+    // The actor supervises these locations (the queue's scope), so they may see their
+    // customers' history.
+    let customers: Vec<(i64, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            let key = r
+                .customer_ref
+                .as_deref()
+                .and_then(domain::privacy::customer_key)?;
+            Some((r.location_id, key))
+        })
+        .collect();
+    let earliest = places
+        .iter()
+        .map(|(_, today)| *today)
+        .min()
+        .unwrap_or_default();
+    let histories = store
+        .customer_histories(
+            org,
+            &customers,
+            earliest - chrono::Duration::days(domain::privacy::HISTORY_DAYS),
+        )
+        .await?;
+    let mut waiting = Vec::with_capacity(rows.len());
+    for (row, (time_zone, today)) in rows.into_iter().zip(places) {
+        let budget = budgets
+            .get(&(row.person_id, today))
+            .cloned()
+            .ok_or(ServiceError::NotFound("budget"))?;
+        let recent = recent
+            .get_mut(&row.person_id)
+            .map(|rows| rows.clone())
+            .unwrap_or_default()
             .into_iter()
             .filter(|r| r.id != row.id)
             .take(5)
             .collect();
-        // The actor supervises this location (the queue's scope), so they may see its
-        // customer history.
-        let customer_history = match row
+        let key = row
             .customer_ref
             .as_deref()
-            .and_then(domain::privacy::customer_key)
-        {
-            Some(key) => {
-                crate::privacy::history_at(store, org, row.location_id, &key, today, Some(row.id))
-                    .await?
-            }
+            .and_then(domain::privacy::customer_key);
+        let since = today - chrono::Duration::days(domain::privacy::HISTORY_DAYS);
+        let customer_history = match key {
+            Some(key) => histories
+                .iter()
+                .filter(|h| {
+                    h.id != row.id
+                        && h.location_id == row.location_id
+                        && h.budget_date >= since
+                        && h.customer_ref
+                            .as_deref()
+                            .and_then(domain::privacy::customer_key)
+                            .as_deref()
+                            == Some(key.as_str())
+                })
+                .take(domain::privacy::HISTORY_LIMIT as usize)
+                .cloned()
+                .collect(),
             None => Vec::new(),
         };
-        out.push(Waiting {
+        waiting.push(Waiting {
+            currency: row.currency,
             customer_history,
             row,
-            currency,
             time_zone,
             today,
             budget,
             recent,
         });
     }
-    Ok(out)
+    Ok(Queue { waiting, total })
 }
 
 /// Requests waiting in the actor's supervision, oldest first, as the queue page shows them:
@@ -112,10 +169,13 @@ pub async fn pending_requests(
     store: &Store,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<Vec<PendingRequest>, ServiceError> {
-    let waiting = queue(store, actor, now).await?;
+) -> Result<QueuePage, ServiceError> {
+    let Queue { waiting, total } = queue(store, actor, now).await?;
     if waiting.is_empty() {
-        return Ok(Vec::new());
+        return Ok(QueuePage {
+            requests: Vec::new(),
+            waiting: total,
+        });
     }
     let taxonomy = store.taxonomy(actor.organisation_id).await?;
     let label = |kind: &str, code: &str| {
@@ -124,7 +184,7 @@ pub async fn pending_requests(
             .find(|t| t.kind == kind && t.code == code)
             .map_or_else(|| code.to_string(), |t| t.label.clone())
     };
-    Ok(waiting
+    let requests = waiting
         .into_iter()
         .map(|w| {
             let (row, currency, zone) = (&w.row, w.currency, w.time_zone);
@@ -179,7 +239,11 @@ pub async fn pending_requests(
                 decision_key: crate::auth::session::new_token()[..32].to_string(),
             }
         })
-        .collect())
+        .collect();
+    Ok(QueuePage {
+        requests,
+        waiting: total,
+    })
 }
 
 /// Decides on a request (see [`crate::ledger::resolve`], which checks the role and scope)

@@ -1129,7 +1129,17 @@ async fn execute(
             };
             let held = grants(store, &someone).await?;
             match services::approvals::queue(store, &actor, now).await {
-                Ok(waiting) => {
+                Ok(services::approvals::Queue { waiting, total }) => {
+                    if (waiting.len() as i64) > total
+                        || (total > services::approvals::PAGE
+                            && waiting.len() as i64 != services::approvals::PAGE)
+                    {
+                        return Err(format!(
+                            "the approval queue shows {} of {total} waiting (a page is {})",
+                            waiting.len(),
+                            services::approvals::PAGE
+                        ));
+                    }
                     for w in &waiting {
                         let row = &w.row;
                         let place = world

@@ -17,6 +17,7 @@ pub mod maintenance;
 pub mod organisations;
 pub mod privacy;
 pub mod queries;
+pub mod queue;
 pub mod security;
 pub mod summary;
 

@@ -30,3 +30,11 @@ pub struct PendingRequest {
     /// A fresh idempotency key for deciding on this request from this page.
     pub decision_key: String,
 }
+
+/// The approval queue as the page shows it: the oldest requests (a page of them) and how many
+/// wait in all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub requests: Vec<PendingRequest>,
+    pub waiting: i64,
+}

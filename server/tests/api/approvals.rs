@@ -32,7 +32,8 @@ async fn a_supervisor_sees_the_request_and_resolves_it_once() {
 
     let supervisor = app.signed_in("supervisor.a").await;
     let queue = app.call(&supervisor, "approvals/queue", &[]).await;
-    let request = &queue.body[0];
+    assert_eq!(queue.body["waiting"], 1);
+    let request = &queue.body["requests"][0];
     assert_eq!(request["person"], "staff of a");
     assert_eq!(request["excess"], "30.00 EUR");
     let key = request["decision_key"].as_str().unwrap().to_string();
@@ -81,7 +82,7 @@ async fn a_supervisor_sees_the_request_and_resolves_it_once() {
     );
     assert_eq!(
         app.call(&supervisor, "approvals/queue", &[]).await.body,
-        serde_json::json!([])
+        serde_json::json!({ "requests": [], "waiting": 0 })
     );
 
     let log = app.call(&staff, "my-log", &[("days", "1")]).await;
@@ -174,8 +175,7 @@ async fn a_request_left_from_a_previous_day_stays_pending_and_is_flagged() {
     over_budget(&app, &staff, "today").await;
     let supervisor = app.signed_in("supervisor.a").await;
     let queue = app.call(&supervisor, "approvals/queue", &[]).await;
-    let flags: Vec<bool> = queue
-        .body
+    let flags: Vec<bool> = queue.body["requests"]
         .as_array()
         .unwrap()
         .iter()
@@ -186,4 +186,51 @@ async fn a_request_left_from_a_previous_day_stays_pending_and_is_flagged() {
         vec![true, false],
         "oldest first: yesterday's, then today's"
     );
+}
+
+/// A person who leaves with a request still waiting: the queue still opens and shows it (it
+/// used to refuse the whole queue, reading a deactivated person's budget), and it can be
+/// decided.
+#[tokio::test]
+async fn a_deactivated_persons_waiting_request_leaves_the_queue_working() {
+    for kind in [Db::Sqlite, Db::Postgres] {
+        let app = spawn_app(kind).await;
+        let a = organisation(&app.store, "a").await;
+        let staff = app.signed_in("staff.a").await;
+        let id = over_budget(&app, &staff, "leaving").await;
+        let admin = app.signed_in("admin.a").await;
+        let person = a.person("staff.a").to_string();
+        let off = app
+            .call(
+                &admin,
+                "admin/set-active",
+                &[("person_id", person.as_str()), ("active", "false")],
+            )
+            .await;
+        assert_eq!(off.status, 200, "{off:?}");
+        let supervisor = app.signed_in("supervisor.a").await;
+        let queue = app.call(&supervisor, "approvals/queue", &[]).await;
+        assert_eq!(queue.status, 200, "{kind:?}: {queue:?}");
+        assert_eq!(queue.body["waiting"], 1);
+        assert_eq!(queue.body["requests"][0]["recovery_id"], id);
+        let key = queue.body["requests"][0]["decision_key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let id = id.to_string();
+        let denied = app
+            .call(
+                &supervisor,
+                "approvals/resolve",
+                &[
+                    ("recovery_id", id.as_str()),
+                    ("decision", "deny"),
+                    ("amount", ""),
+                    ("reason", "Left before it was looked at"),
+                    ("idempotency_key", key.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(denied.status, 200, "{kind:?}: {denied:?}");
+    }
 }
