@@ -26,6 +26,9 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// `LEPTOS_ENV=PROD`.
     pub production: bool,
+    /// How often a live event stream re-checks its session (`GOODWILL_LIVE_RECHECK_SECONDS`,
+    /// default 60).
+    pub live_recheck: std::time::Duration,
 }
 
 /// Why the demo organisation is never loaded in production: every one of its accounts, the
@@ -157,6 +160,11 @@ impl Config {
             trusted_proxies: addresses("GOODWILL_TRUSTED_PROXIES")?,
             public_origin: public_origin()?,
             production,
+            live_recheck: std::time::Duration::from_secs(
+                number("GOODWILL_LIVE_RECHECK_SECONDS")?
+                    .unwrap_or(60)
+                    .clamp(1, 3_600) as u64,
+            ),
         })
     }
 

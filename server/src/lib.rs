@@ -71,6 +71,7 @@ impl Application {
             public_origin: config.public_origin.as_deref().map(Into::into),
             dummy_hash,
             events: Default::default(),
+            live: app::state::LiveStreams::new(config.live_recheck, LIVE_STREAMS_PER_SESSION),
         };
         Ok(Application {
             port: address.port(),
@@ -109,6 +110,9 @@ impl Application {
         Ok(())
     }
 }
+
+/// Live event streams one session may hold open at once: a supervisor's tabs of the queue.
+pub const LIVE_STREAMS_PER_SESSION: usize = 4;
 
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);

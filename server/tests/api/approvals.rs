@@ -234,3 +234,78 @@ async fn a_deactivated_persons_waiting_request_leaves_the_queue_working() {
         assert_eq!(denied.status, 200, "{kind:?}: {denied:?}");
     }
 }
+
+/// Reads a stream until it ends; true if it ended within `limit`.
+async fn ends_within(stream: &mut reqwest::Response, limit: Duration) -> bool {
+    tokio::time::timeout(limit, async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await
+    .is_ok()
+}
+
+/// A stream lasts only as long as its session: signed out, it ends at the next check (here
+/// every second); and one session holds at most four.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_stream_ends_with_its_session_and_a_session_holds_only_a_few() {
+    for kind in [Db::Sqlite, Db::Postgres] {
+        let app = crate::helpers::spawn_app_with(kind, |config| {
+            config.live_recheck = Duration::from_secs(1);
+        })
+        .await;
+        organisation(&app.store, "a").await;
+        let url = format!("{}/events/approvals", app.address);
+        let supervisor = app.signed_in("supervisor.a").await;
+        let mut streams = Vec::new();
+        for _ in 0..server::LIVE_STREAMS_PER_SESSION {
+            let stream = supervisor.get(&url).send().await.unwrap();
+            assert_eq!(stream.status(), 200);
+            streams.push(stream);
+        }
+        let refused = supervisor.get(&url).send().await.unwrap();
+        assert_eq!(refused.status(), 429, "{kind:?}");
+        // Another session of the same person is not held back by this one's.
+        let elsewhere = app.signed_in("supervisor.a").await;
+        let mut other = elsewhere.get(&url).send().await.unwrap();
+        assert_eq!(other.status(), 200);
+
+        // While the session holds, the streams stay open across checks.
+        let mut first = streams.remove(0);
+        assert!(!ends_within(&mut first, Duration::from_millis(2_500)).await);
+        // Signed out: every stream of that session ends at its next check, and the places
+        // are given back.
+        let out = app.call(&supervisor, "sign-out", &[]).await;
+        assert!(out.status < 400, "{out:?}");
+        assert!(
+            ends_within(&mut first, Duration::from_secs(5)).await,
+            "{kind:?}"
+        );
+        for mut stream in streams {
+            assert!(ends_within(&mut stream, Duration::from_secs(5)).await);
+        }
+        // The other session's stream goes on.
+        assert!(!ends_within(&mut other, Duration::from_millis(1_500)).await);
+        // Revoked by an admin ("end every session"): it ends too.
+        let admin = app.signed_in("admin.a").await;
+        let person = app
+            .store
+            .credentials_by_username("a", "supervisor.a")
+            .await
+            .unwrap()
+            .unwrap()
+            .person_id
+            .to_string();
+        let revoked = app
+            .call(
+                &admin,
+                "admin/revoke-sessions",
+                &[("person_id", person.as_str())],
+            )
+            .await;
+        assert!(revoked.status < 400, "{revoked:?}");
+        assert!(
+            ends_within(&mut other, Duration::from_secs(5)).await,
+            "{kind:?}"
+        );
+    }
+}

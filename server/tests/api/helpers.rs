@@ -32,8 +32,14 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(kind: Db) -> TestApp {
+    spawn_app_with(kind, |_| {}).await
+}
+
+/// [`spawn_app`] with some configuration of the test's own.
+pub async fn spawn_app_with(kind: Db, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let database = TestDatabase::create(kind).await;
     let mut config = Config::from_env().expect("configuration");
+    tweak(&mut config);
     config.database_url = database.url.clone();
     config.address = "127.0.0.1:0".parse().unwrap();
     config.pool = PoolSettings {
